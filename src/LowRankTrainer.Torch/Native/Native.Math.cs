@@ -1,0 +1,75 @@
+// P/Invoke declarations for src/native/shim_math.cpp (blittable signatures only).
+using System.Runtime.InteropServices;
+
+namespace LowRankTrainer.Torch.Native;
+
+internal static unsafe partial class NativeMethods
+{
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_add(nint a, nint b, Scalar alpha, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sub(nint a, nint b, Scalar alpha, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_mul(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_div(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_pow(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_maximum(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_minimum(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_add_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_mul_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_div_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_pow_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_rsub_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_rpow_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_rdiv_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_neg(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_exp(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_log(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sqrt(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_rsqrt(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_abs(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sign(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_square(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_reciprocal(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sin(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_cos(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_tanh(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sigmoid(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_relu(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_gelu(nint a, int tanh_approx, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_silu(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_floor(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_ceil(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_round(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_isnan(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_isfinite(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_logical_not(nint a, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_clamp(nint a, int has_min, double min, int has_max, double max, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_softmax(nint a, long dim, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_log_softmax(nint a, long dim, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_eq(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_ne(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_lt(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_le(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_gt(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_ge(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_eq_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_ne_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_lt_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_le_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_gt_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_ge_scalar(nint a, Scalar s, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_logical_and(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_logical_or(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_logical_xor(nint a, nint b, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_add_(nint a, nint b, Scalar alpha);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sub_(nint a, nint b, Scalar alpha);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_mul_(nint a, nint b);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_div_(nint a, nint b);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_add_scalar_(nint a, Scalar s);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_mul_scalar_(nint a, Scalar s);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_div_scalar_(nint a, Scalar s);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_clamp_(nint a, int has_min, double min, int has_max, double max);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_fill_(nint a, Scalar s);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_zero_(nint a);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_copy_(nint a, nint src);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_allclose(nint a, nint b, double rtol, double atol, int* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_equal(nint a, nint b, int* @out);
+}

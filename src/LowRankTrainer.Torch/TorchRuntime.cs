@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+using LowRankTrainer.Torch.Native;
+
+namespace LowRankTrainer.Torch;
+
+/// <summary>What the loaded shim was built against and sees at run time.</summary>
+/// <param name="TorchVersion">libtorch's version string (Debian's 1.13.1 reports "1.13.0").</param>
+/// <param name="CudaCompiled">Whether the shim was built with the CUDA surface.</param>
+/// <param name="CudaAvailable">Whether libtorch sees a CUDA device.</param>
+/// <param name="CudaDeviceCount">Number of visible CUDA devices.</param>
+/// <param name="Cxx11Abi">The _GLIBCXX_USE_CXX11_ABI value the shim was compiled with.</param>
+/// <param name="Blas">The BLAS libraries mapped into the process (real paths, ';'-separated).</param>
+/// <param name="IntraOpThreads">libtorch's intra-op thread count.</param>
+public sealed record BuildInfo(string TorchVersion, bool CudaCompiled, bool CudaAvailable, int CudaDeviceCount,
+                               int Cxx11Abi, string Blas, int IntraOpThreads)
+{
+    /// <summary>True when the reference (netlib) BLAS is loaded instead of an optimised one: 10× slower matmuls.</summary>
+    public bool UsesReferenceBlas =>
+        Blas.Split(';').Any(p => p.Contains("/blas/libblas", StringComparison.Ordinal)) &&
+        !Blas.Contains("openblas", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// Process-wide libtorch settings: seeds, threads, denormals, and build information.
+/// Defaults applied when the shim loads: denormals flushed to zero (they are 100× slower on x86
+/// and irrelevant to training), intra-op threads = <c>LRT_NUM_THREADS</c> or the processor count,
+/// and a warning on stderr if the reference BLAS is in use.
+/// </summary>
+public static unsafe class TorchRuntime
+{
+    private static int _defaultsApplied;
+
+    internal static void ApplyDefaults()
+    {
+        if (Interlocked.Exchange(ref _defaultsApplied, 1) != 0) return;
+        int supported;
+        ShimLibrary.Check(NativeMethods.ts_set_flush_denormal(1, &supported));
+        var fromEnv = Environment.GetEnvironmentVariable("LRT_NUM_THREADS");
+        var threads = int.TryParse(fromEnv, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n : Environment.ProcessorCount;
+        ShimLibrary.Check(NativeMethods.ts_set_num_threads(threads));
+        if (GetBuildInfo().UsesReferenceBlas)
+        {
+            Console.Error.WriteLine("warning: libtorch is using the reference BLAS (10x slower); " +
+                                    "install libopenblas0-pthread (tools/setup.sh does)");
+        }
+    }
+
+    /// <summary>Seeds the CPU generator and every CUDA generator (torch.manual_seed).</summary>
+    public static void ManualSeed(ulong seed) => ShimLibrary.Check(NativeMethods.ts_manual_seed(seed));
+
+    /// <summary>libtorch's intra-op thread count (also applied to OpenBLAS).</summary>
+    public static int NumThreads
+    {
+        get
+        {
+            int r;
+            ShimLibrary.Check(NativeMethods.ts_get_num_threads(&r));
+            return r;
+        }
+        set => ShimLibrary.Check(NativeMethods.ts_set_num_threads(value));
+    }
+
+    /// <summary>Turns flushing of denormal floats to zero on or off; false if the CPU does not support it.</summary>
+    public static bool SetFlushDenormal(bool on)
+    {
+        int supported;
+        ShimLibrary.Check(NativeMethods.ts_set_flush_denormal(on ? 1 : 0, &supported));
+        return supported != 0;
+    }
+
+    /// <summary>Makes libtorch choose deterministic algorithms (errors where none exists).</summary>
+    public static void SetDeterministic(bool on) => ShimLibrary.Check(NativeMethods.ts_set_deterministic(on ? 1 : 0));
+
+    /// <summary>The raw JSON the shim reports about itself.</summary>
+    public static string BuildInfoJson()
+    {
+        var buffer = new byte[1024];
+        while (true)
+        {
+            int needed, status;
+            fixed (byte* p = buffer) status = NativeMethods.ts_build_info(p, buffer.Length, &needed);
+            if (status == 4)
+            {
+                buffer = new byte[needed];
+                continue;
+            }
+            ShimLibrary.Check(status);
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, needed - 1);
+        }
+    }
+
+    /// <summary>What the shim was built against (torch version, CUDA, ABI, BLAS, threads).</summary>
+    public static BuildInfo GetBuildInfo()
+    {
+        using var doc = JsonDocument.Parse(BuildInfoJson());
+        var r = doc.RootElement;
+        return new BuildInfo(
+            r.GetProperty("torch_version").GetString() ?? "",
+            r.GetProperty("cuda_compiled").GetBoolean(),
+            r.GetProperty("cuda_available").GetBoolean(),
+            r.GetProperty("cuda_device_count").GetInt32(),
+            r.GetProperty("cxx11_abi").GetInt32(),
+            r.GetProperty("blas").GetString() ?? "",
+            r.GetProperty("intra_op_threads").GetInt32());
+    }
+}

@@ -1,0 +1,3 @@
+using LowRankTrainer.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

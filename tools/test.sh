@@ -7,21 +7,19 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 "$root/tools/setup.sh" || exit 1
 
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-dotnet test LowRankTrainer.sln -c Release --logger "console;verbosity=detailed" "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+# Console (detailed: skipped tests print their reason) plus one TRX file per test assembly, whose
+# <Counters .../> element the totals are read from (console summaries interleave across assemblies);
+# a skipped test is counted in "total" but not in "executed".
+dotnet test LowRankTrainer.sln -c Release --logger "console;verbosity=detailed" \
+    --logger trx --results-directory "$results" "$@"
+status=$?
 
-# One summary line per test assembly, e.g. "Passed!  - Failed:     0, Passed:    42, Skipped:     1, Total: ..."
-read -r passed failed skipped < <(awk '
-    /(Passed|Failed)! +- Failed: / {
-        for (i = 1; i <= NF; i++) {
-            if ($i == "Failed:")  { f += $(i+1) }
-            if ($i == "Passed:")  { p += $(i+1) }
-            if ($i == "Skipped:") { s += $(i+1) }
-        }
-    }
-    END { printf "%d %d %d\n", p, f, s }' "$log")
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+    function attr(name,   m) { if (match($0, name "=\"[0-9]+\"")) { m = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", m); return m + 0 } return 0 }
+    { p += attr("passed"); f += attr("failed") + attr("error") + attr("timeout") + attr("aborted"); s += attr("total") - attr("executed") }
+    END { printf "%d %d %d\n", p, f, s }')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=1   # the build or the runner failed before any test could report
 fi

@@ -39,6 +39,9 @@ extern std::atomic<int64_t> live_tensors;
 
 void set_error(const char* message);
 int fail(int status, const char* message);
+// A c10::Error's status: TS_OOM for allocation failures that libtorch reports as plain errors
+// (the CPU allocator's "can't allocate memory"), TS_ERROR otherwise.
+int fail_c10(const c10::Error& e);
 
 inline ts_tensor wrap(at::Tensor&& t) {
     live_tensors.fetch_add(1, std::memory_order_relaxed);
@@ -73,7 +76,7 @@ int put_list(std::vector<at::Tensor>&& results, ts_tensor* buf, int cap, int* co
     } catch (const c10::OutOfMemoryError& e) {                                           \
         return ts::fail(TS_OOM, e.what_without_backtrace());                             \
     } catch (const c10::Error& e) {                                                      \
-        return ts::fail(TS_ERROR, e.what_without_backtrace());                           \
+        return ts::fail_c10(e);                                                          \
     } catch (const std::bad_alloc&) {                                                    \
         return ts::fail(TS_OOM, "out of memory (std::bad_alloc)");                       \
     } catch (const std::exception& e) {                                                  \

@@ -25,6 +25,15 @@ int fail(int status, const char* message) {
     return status;
 }
 
+int fail_c10(const c10::Error& e) {
+    const char* message = e.what_without_backtrace();
+    // The CPU allocator raises plain c10::Errors: "[enforce fail at alloc_cpu.cpp] ...
+    // DefaultCPUAllocator: can't allocate memory" (1.13) or "... not enough memory" (other versions).
+    const bool oom = std::strstr(message, "can't allocate memory") || std::strstr(message, "not enough memory") ||
+                     std::strstr(message, "out of memory");
+    return fail(oom ? TS_OOM : TS_ERROR, message);
+}
+
 at::ScalarType dtype_from_code(int code) {
     // Codes are the project's own (DType in C#), mapped explicitly rather than cast.
     switch (code) {

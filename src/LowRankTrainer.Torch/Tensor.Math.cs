@@ -71,6 +71,9 @@ public sealed unsafe partial class Tensor
     /// <summary>this ^ s.</summary>
     public Tensor Pow(Scalar s) => WithScalar(s, &NativeMethods.ts_pow_scalar);
 
+    /// <summary>s ^ exponent, elementwise (torch.pow(scalar, tensor)).</summary>
+    public static Tensor Pow(Scalar s, Tensor exponent) => NotNull(exponent).WithScalar(s, &NativeMethods.ts_rpow_scalar);
+
     // ---- unary ----
 
     /// <summary>−x.</summary>

@@ -1,7 +1,7 @@
 using LowRankTrainer.Torch;
-using static LowRankTrainer.Torch.Tests.Autograd.G;
+using static LowRankTrainer.Torch.Tests.Gradients.G;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 // Views, reshapes, joins and splits, copies and conversions: their gradients route (and for
 // expand/broadcast, sum) the upstream gradient back to the right elements.

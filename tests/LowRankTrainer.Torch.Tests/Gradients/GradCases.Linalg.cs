@@ -1,7 +1,7 @@
 using LowRankTrainer.Torch;
-using static LowRankTrainer.Torch.Tests.Autograd.G;
+using static LowRankTrainer.Torch.Tests.Gradients.G;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 // Products and decompositions. Decompositions are checked through functions that do not depend on
 // the factors' gauge (the signs of singular/eigen vectors): singular values and eigenvalues

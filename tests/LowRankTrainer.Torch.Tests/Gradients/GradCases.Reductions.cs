@@ -1,7 +1,7 @@
 using LowRankTrainer.Torch;
-using static LowRankTrainer.Torch.Tests.Autograd.G;
+using static LowRankTrainer.Torch.Tests.Gradients.G;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 // Reductions over all elements and over dims (with and without keepDim). Max/Min inputs are
 // standard normal samples, hence distinct (no ties for the subgradient to split).

@@ -1,7 +1,7 @@
 using LowRankTrainer.Torch;
-using static LowRankTrainer.Torch.Tests.Autograd.G;
+using static LowRankTrainer.Torch.Tests.Gradients.G;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 // Elementwise ops: binary (tensor and scalar forms, C# operators), unary math and activations.
 // Inputs are moved into each op's domain and, at kinks (abs, relu, clamp, maximum), away from them.
@@ -33,6 +33,7 @@ public static partial class GradCases
         { "Pow(integral scalar 2)", Case(x => x[0].Pow(2L), R(3, 4)) },
         { "Pow(scalar 0.5), positive base", Case(x => x[0].Pow(0.5), Pos(3, 4)) },
         { "Pow(scalar -1.5), positive base", Case(x => x[0].Pow(-1.5), Pos(3, 4)) },
+        { "Pow(scalar base 2.5, t)", Case(x => Tensor.Pow(2.5, x[0]), R(3, 4)) },
 
         { "operator t + t", Case(x => x[0] + x[1], R(3, 4), R(3, 4)) },
         { "operator t - t", Case(x => x[0] - x[1], R(3, 4), R(3, 4)) },

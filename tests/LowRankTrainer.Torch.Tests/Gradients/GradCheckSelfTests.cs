@@ -2,7 +2,7 @@ using LowRankTrainer.Torch;
 using TorchAutograd = LowRankTrainer.Torch.Autograd;
 using Xunit.Sdk;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 /// <summary>The harness must fail on wrong gradients and leaks, or its passes mean nothing.</summary>
 [Collection(AutogradSerial.Name)]

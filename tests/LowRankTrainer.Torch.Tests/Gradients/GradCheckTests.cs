@@ -1,4 +1,4 @@
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 /// <summary>
 /// Gradients of every differentiable op the binding exposes, checked against float64 central

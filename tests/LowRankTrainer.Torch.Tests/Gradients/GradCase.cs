@@ -1,6 +1,6 @@
 using LowRankTrainer.Torch;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 /// <summary>
 /// How one float64 input is drawn: standard normal samples of <see cref="Shape"/> from the case's

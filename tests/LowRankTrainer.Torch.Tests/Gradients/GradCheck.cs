@@ -2,7 +2,7 @@ using System.Globalization;
 using LowRankTrainer.Torch;
 using TorchAutograd = LowRankTrainer.Torch.Autograd;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 /// <summary>
 /// Every test in this folder runs alone: the leak checks compare <see cref="Tensor.LiveCount"/>, which

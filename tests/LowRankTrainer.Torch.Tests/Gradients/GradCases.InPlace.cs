@@ -1,7 +1,7 @@
 using LowRankTrainer.Torch;
-using static LowRankTrainer.Torch.Tests.Autograd.G;
+using static LowRankTrainer.Torch.Tests.Gradients.G;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 // In-place ops are differentiable on non-leaf tensors: each case mutates a Clone() of the first
 // input (a leaf requiring grad may not be modified in place) and returns it.

@@ -1,7 +1,7 @@
 using LowRankTrainer.Torch;
 using TorchAutograd = LowRankTrainer.Torch.Autograd;
 
-namespace LowRankTrainer.Torch.Tests.Autograd;
+namespace LowRankTrainer.Torch.Tests.Gradients;
 
 /// <summary>Autograd mechanics through the binding, checked against closed forms.</summary>
 [Collection(AutogradSerial.Name)]

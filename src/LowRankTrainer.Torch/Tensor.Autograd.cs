@@ -57,6 +57,20 @@ public sealed unsafe partial class Tensor
         set => ShimLibrary.Check(NativeMethods.ts_set_grad(Handle, value?.Handle ?? 0));
     }
 
+    /// <summary>
+    /// The autograd node that produced this tensor, as PyTorch names it (<c>AddBackward0</c>), or
+    /// null for leaves and tensors outside the graph.
+    /// </summary>
+    public string? GradFnName
+    {
+        get
+        {
+            var h = Handle;
+            var name = ShimLibrary.ReadString((buf, cap, needed) => NativeMethods.ts_grad_fn_name(h, buf, cap, needed));
+            return name.Length == 0 ? null : name;
+        }
+    }
+
     /// <summary>A new tensor sharing storage but cut from the autograd graph.</summary>
     public Tensor Detach() => Unary(&NativeMethods.ts_detach);
 

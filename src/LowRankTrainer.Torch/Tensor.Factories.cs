@@ -65,10 +65,10 @@ public sealed unsafe partial class Tensor
     }
 
     /// <summary>An n×m matrix with ones on the diagonal (m defaults to n).</summary>
-    public static Tensor Eye(long n, long m = -1, DType dtype = DType.Float32, Device device = default)
+    public static Tensor Eye(long n, long? m = null, DType dtype = DType.Float32, Device device = default)
     {
         nint r;
-        return Wrap(NativeMethods.ts_eye(n, m < 0 ? n : m, (int)dtype, (int)device.Type, device.Index, &r), r);
+        return Wrap(NativeMethods.ts_eye(n, m ?? n, (int)dtype, (int)device.Type, device.Index, &r), r);
     }
 
     /// <summary>Zeros with this tensor's shape, dtype and device.</summary>

@@ -3,79 +3,163 @@ using System.Text;
 
 namespace LowRankTrainer.Torch;
 
-// ToString in PyTorch's style, for small tensors; larger ones print a summary line.
+// ToString exactly as PyTorch prints a tensor (torch/_tensor_str.py): a shared cell format chosen
+// from the values (integral "1.", fixed "1.5000" or scientific "1.0000e-05"), cells right-aligned
+// to one width, lines wrapped at 80 columns, blank lines between blocks of 3-D and higher tensors,
+// and more than 1000 elements summarised to the first and last 3 entries of each long dim.
 public sealed partial class Tensor
 {
-    /// <summary>Tensors with more elements than this print as a summary instead of their values.</summary>
+    /// <summary>Tensors with more elements than this print summarised ("...") as PyTorch does.</summary>
     public const int MaxPrintedElements = 1000;
 
-    /// <summary>E.g. <c>tensor([[1.0000, 2.5000], [3.0000, 4.0000]], dtype=float64)</c>.</summary>
+    private const int EdgeItems = 3;
+    private const int LineWidth = 80;
+
+    /// <summary>PyTorch's rendering, e.g. <c>tensor([[1.0000, 2.5000],\n        [3.0000, 4.0000]], dtype=torch.float64)</c>.</summary>
     public override string ToString()
     {
         if (IsDisposed) return "tensor(<disposed>)";
         var shape = ShapeRef;
-        var suffix = new StringBuilder();
-        if (DType is not (DType.Float32 or DType.Int64 or DType.Bool)) suffix.Append(", dtype=").Append(DType.TorchName());
-        if (Device.Type != DeviceType.Cpu) suffix.Append(", device='").Append(Device).Append('\'');
-        if (RequiresGrad) suffix.Append(", requires_grad=True");
-        if (NumEl > MaxPrintedElements)
+        var suffixes = new List<string>();
+        if (Device.Type != DeviceType.Cpu) suffixes.Add($"device='{Device}'");
+        string body;
+        if (NumEl == 0)
         {
-            return $"tensor(shape=[{string.Join(", ", shape)}]{suffix})";
+            if (shape.Length != 1) suffixes.Add($"size=({string.Join(", ", shape)}{(shape.Length == 1 ? "," : "")})");
+            if (DType != DType.Float32) suffixes.Add($"dtype=torch.{DType.TorchName()}");
+            body = "[]";
         }
-
-        string[] cells;
-        using (var host = Detach())
+        else
         {
-            cells = FormatCells(host);
+            if (DType is not (DType.Float32 or DType.Int64 or DType.Bool)) suffixes.Add($"dtype=torch.{DType.TorchName()}");
+            body = FormatBody(shape);
         }
-        var sb = new StringBuilder("tensor(");
-        var pos = 0;
-        AppendNested(sb, shape, 0, cells, ref pos);
-        return sb.Append(suffix).Append(')').ToString();
+        if (GradFnName is { } gradFn) suffixes.Add($"grad_fn=<{gradFn}>");
+        else if (RequiresGrad) suffixes.Add("requires_grad=True");
+        var sb = new StringBuilder("tensor(").Append(body);
+        foreach (var s in suffixes) sb.Append(", ").Append(s);
+        return sb.Append(')').ToString();
     }
 
-    private static string[] FormatCells(Tensor t)
+    private string FormatBody(long[] shape)
     {
-        var n = (int)t.NumEl;
+        using var scope = new DisposeScope();
+        var summarize = NumEl > MaxPrintedElements;
+        var data = Detach().Cpu();
+        if (summarize) data = Summarized(data, shape);
+        var cells = TensorCellFormatter.Create(data);
+        var pos = 0;
+        return FormatNested(shape, 0, Prefix.Length, summarize, cells, ref pos);
+    }
+
+    private const string Prefix = "tensor(";
+
+    /// <summary>The first and last <see cref="EdgeItems"/> entries of every dim longer than twice that.</summary>
+    private static Tensor Summarized(Tensor t, long[] shape)
+    {
+        for (var d = 0; d < shape.Length; d++)
+        {
+            if (shape[d] > 2 * EdgeItems)
+            {
+                t = Cat([t.Narrow(d, 0, EdgeItems), t.Narrow(d, shape[d] - EdgeItems, EdgeItems)], d);
+            }
+        }
+        return t;
+    }
+
+    // Walks the original shape; with summarize, a long dim contributes only its edge entries (which
+    // is how the summarised data is laid out) and a "..." in between.
+    private static string FormatNested(long[] shape, int dim, int indent, bool summarize, TensorCellFormatter cells, ref int pos)
+    {
+        if (shape.Length == 0) return cells.Format(pos++);
+        var size = shape[dim];
+        var elided = summarize && size > 2 * EdgeItems;
+        var count = elided ? 2 * EdgeItems : size;
+        var parts = new List<string>();
+        for (long i = 0; i < count; i++)
+        {
+            if (elided && i == EdgeItems) parts.Add(dim == shape.Length - 1 ? " ..." : "...");
+            parts.Add(dim == shape.Length - 1 ? cells.Format(pos++) : FormatNested(shape, dim + 1, indent + 1, summarize, cells, ref pos));
+        }
+        if (dim < shape.Length - 1)
+        {
+            var separator = "," + new string('\n', shape.Length - dim - 1) + new string(' ', indent + 1);
+            return "[" + string.Join(separator, parts) + "]";
+        }
+        // The innermost dim wraps at the line width, as many cells per line as fit.
+        var perLine = Math.Max(1, (LineWidth - indent) / (cells.Width + 2));
+        var lines = parts.Chunk(perLine).Select(line => string.Join(", ", line));
+        return "[" + string.Join(",\n" + new string(' ', indent + 1), lines) + "]";
+    }
+}
+
+/// <summary>PyTorch's <c>_Formatter</c>: one cell format and width for all values of a tensor.</summary>
+internal sealed class TensorCellFormatter
+{
+    private enum Mode { Text, Integral, Fixed, Scientific }
+
+    private readonly string[] _text = [];
+    private readonly double[] _values = [];
+    private readonly Mode _mode;
+
+    public int Width { get; }
+
+    private TensorCellFormatter(Mode mode, string[] text, double[] values, int width)
+    {
+        _mode = mode;
+        _text = text;
+        _values = values;
+        Width = width;
+    }
+
+    public static TensorCellFormatter Create(Tensor t)
+    {
         if (t.DType == DType.Bool)
         {
-            return Array.ConvertAll(t.ToArray<bool>(), b => b ? "True" : "False");
+            var text = Array.ConvertAll(t.ToArray<bool>(), b => b ? "True" : "False");
+            return new TensorCellFormatter(Mode.Text, text, [], text.Max(s => s.Length));
         }
         if (!t.DType.IsFloatingPoint())
         {
-            using var asLong = t.To(Device.Cpu, DType.Int64);
-            return Array.ConvertAll(asLong.ToArray<long>(), v => v.ToString(CultureInfo.InvariantCulture));
+            using var asLong = t.To(DType.Int64);
+            var text = Array.ConvertAll(asLong.ToArray<long>(), v => v.ToString(CultureInfo.InvariantCulture));
+            return new TensorCellFormatter(Mode.Text, text, [], text.Max(s => s.Length));
         }
-        using var asDouble = t.To(Device.Cpu, DType.Float64);
+        using var asDouble = t.To(DType.Float64);
         var values = asDouble.ToArray<double>();
-        // PyTorch prints "1." when every finite value is integral, else a fixed 4 decimals.
-        var allIntegral = values.All(v => !double.IsFinite(v) || v == Math.Floor(v));
-        var cells = new string[n];
-        for (var i = 0; i < n; i++)
+        var nonzeroFinite = values.Where(v => double.IsFinite(v) && v != 0).ToArray();
+        var width = 1;
+        if (nonzeroFinite.Length == 0)
         {
-            var v = values[i];
-            cells[i] = double.IsNaN(v) ? "nan"
-                : double.IsPositiveInfinity(v) ? "inf"
-                : double.IsNegativeInfinity(v) ? "-inf"
-                : allIntegral ? v.ToString("0", CultureInfo.InvariantCulture) + "."
-                : v.ToString("0.0000", CultureInfo.InvariantCulture);
+            return new TensorCellFormatter(Mode.Integral, [], values, width);
         }
-        return cells;
+        var min = nonzeroFinite.Min(Math.Abs);
+        var max = nonzeroFinite.Max(Math.Abs);
+        var integral = nonzeroFinite.All(v => v == Math.Ceiling(v));
+        var scientific = max / min > 1000.0 || max > 1.0e8 || (!integral && min < 1.0e-4);
+        var mode = scientific ? Mode.Scientific : integral ? Mode.Integral : Mode.Fixed;
+        foreach (var v in nonzeroFinite)
+        {
+            width = Math.Max(width, Render(mode, v).Length);
+        }
+        return new TensorCellFormatter(mode, [], values, width);
     }
 
-    private static void AppendNested(StringBuilder sb, long[] shape, int dim, string[] cells, ref int pos)
+    public string Format(int index)
     {
-        if (dim == shape.Length)
+        var s = _mode == Mode.Text ? _text[index] : Render(_mode, _values[index]);
+        return s.Length >= Width ? s : new string(' ', Width - s.Length) + s;
+    }
+
+    private static string Render(Mode mode, double v)
+    {
+        if (double.IsNaN(v)) return "nan";
+        if (double.IsInfinity(v)) return v > 0 ? "inf" : "-inf";
+        return mode switch
         {
-            sb.Append(cells[pos++]);
-            return;
-        }
-        sb.Append('[');
-        for (long i = 0; i < shape[dim]; i++)
-        {
-            if (i > 0) sb.Append(dim == shape.Length - 1 ? ", " : ",\n" + new string(' ', 8 + dim));
-            AppendNested(sb, shape, dim + 1, cells, ref pos);
-        }
-        sb.Append(']');
+            Mode.Integral => v.ToString("0", CultureInfo.InvariantCulture) + ".",
+            Mode.Fixed => v.ToString("0.0000", CultureInfo.InvariantCulture),
+            _ => v.ToString("0.0000e+00", CultureInfo.InvariantCulture),
+        };
     }
 }

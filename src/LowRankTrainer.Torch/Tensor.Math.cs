@@ -126,11 +126,11 @@ public sealed unsafe partial class Tensor
         return Wrap(NativeMethods.ts_gelu(Handle, tanhApproximation ? 1 : 0, &r), r);
     }
 
-    /// <summary>Clamps to [min, max]; a null bound is open.</summary>
-    public Tensor Clamp(double? min = null, double? max = null)
+    /// <summary>Clamps to [min, max]; a null bound is open. Integral bounds keep an integer tensor integral.</summary>
+    public Tensor Clamp(Scalar? min = null, Scalar? max = null)
     {
         nint r;
-        return Wrap(NativeMethods.ts_clamp(Handle, min.HasValue ? 1 : 0, min ?? 0, max.HasValue ? 1 : 0, max ?? 0, &r), r);
+        return Wrap(NativeMethods.ts_clamp(Handle, min.HasValue ? 1 : 0, min ?? default, max.HasValue ? 1 : 0, max ?? default, &r), r);
     }
 
     /// <summary>softmax along a dim: exp(xᵢ)/Σⱼexp(xⱼ).</summary>
@@ -260,9 +260,9 @@ public sealed unsafe partial class Tensor
     }
 
     /// <summary>Clamps in place to [min, max]; a null bound is open.</summary>
-    public Tensor Clamp_(double? min = null, double? max = null)
+    public Tensor Clamp_(Scalar? min = null, Scalar? max = null)
     {
-        ShimLibrary.Check(NativeMethods.ts_clamp_(Handle, min.HasValue ? 1 : 0, min ?? 0, max.HasValue ? 1 : 0, max ?? 0));
+        ShimLibrary.Check(NativeMethods.ts_clamp_(Handle, min.HasValue ? 1 : 0, min ?? default, max.HasValue ? 1 : 0, max ?? default));
         return this;
     }
 

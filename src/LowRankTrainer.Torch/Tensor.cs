@@ -206,19 +206,23 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>Copies the elements, row-major, into a new array whose element type matches <see cref="DType"/>.</summary>
     public T[] ToArray<T>() where T : unmanaged
     {
-        var expected = DTypeInfo.Of<T>();
-        if (expected != DType)
-        {
-            throw new InvalidOperationException($"ToArray<{typeof(T).Name}> needs a {expected.TorchName()} tensor, this one is {DType.TorchName()}");
-        }
         var result = new T[NumEl];
         CopyTo<T>(result);
         return result;
     }
 
-    /// <summary>Copies the elements, row-major, into <paramref name="destination"/> (exactly <see cref="NumEl"/> long).</summary>
+    /// <summary>
+    /// Copies the elements, row-major, into <paramref name="destination"/>, which must be exactly
+    /// <see cref="NumEl"/> long with an element type matching <see cref="DType"/>.
+    /// </summary>
     public void CopyTo<T>(Span<T> destination) where T : unmanaged
     {
+        var expected = DTypeInfo.Of<T>();
+        if (expected != DType)
+        {
+            throw new InvalidOperationException(
+                $"copying out as {typeof(T).Name} needs a {expected.TorchName()} tensor, this one is {DType.TorchName()} (convert with To(DType) first)");
+        }
         fixed (T* p = destination)
         {
             ShimLibrary.Check(NativeMethods.ts_copy_to_host(Handle, p, (long)destination.Length * sizeof(T)));
@@ -244,6 +248,6 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>The value of a one-element tensor as a float.</summary>
     public float ToSingle() => (float)ToDouble();
 
-    /// <summary>The value of a one-element bool tensor.</summary>
-    public bool ToBoolean() => ToInt64() != 0;
+    /// <summary>The truth of a one-element tensor: nonzero (or NaN) is true, as Python's bool(tensor).</summary>
+    public bool ToBoolean() => ToDouble() != 0;
 }

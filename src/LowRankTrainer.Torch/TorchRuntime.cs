@@ -74,22 +74,7 @@ public static unsafe class TorchRuntime
     public static void SetDeterministic(bool on) => ShimLibrary.Check(NativeMethods.ts_set_deterministic(on ? 1 : 0));
 
     /// <summary>The raw JSON the shim reports about itself.</summary>
-    public static string BuildInfoJson()
-    {
-        var buffer = new byte[1024];
-        while (true)
-        {
-            int needed, status;
-            fixed (byte* p = buffer) status = NativeMethods.ts_build_info(p, buffer.Length, &needed);
-            if (status == 4)
-            {
-                buffer = new byte[needed];
-                continue;
-            }
-            ShimLibrary.Check(status);
-            return System.Text.Encoding.UTF8.GetString(buffer, 0, needed - 1);
-        }
-    }
+    public static string BuildInfoJson() => ShimLibrary.ReadString(NativeMethods.ts_build_info);
 
     /// <summary>What the shim was built against (torch version, CUDA, ABI, BLAS, threads).</summary>
     public static BuildInfo GetBuildInfo()

@@ -1,4 +1,8 @@
 // shim_autograd.cpp — requires_grad, backward, .grad access and detaching.
+#include <torch/csrc/autograd/function.h>
+
+#include <cstring>
+
 #include "shim.h"
 
 using ts::T;
@@ -41,3 +45,19 @@ TS_API int ts_zero_grad(const ts_tensor* ts, int n, int set_to_none) {
 
 TS_TENSOR_FN(detach, (ts_tensor a, ts_tensor* out), T(a).detach())
 TS_INPLACE_FN(detach_, (ts_tensor a), T(a).detach_())
+
+// The name of the node that produced this tensor ("AddBackward0"), or "" for leaves and tensors
+// outside the graph; written NUL-terminated into buf, *needed = full length + 1.
+TS_API int ts_grad_fn_name(ts_tensor a, char* buf, int cap, int* needed) {
+    TS_TRY({
+        std::string name;
+        if (const auto& fn = T(a).grad_fn()) {
+            name = fn->name();
+            const auto pos = name.rfind("::");
+            if (pos != std::string::npos) name = name.substr(pos + 2);
+        }
+        *needed = static_cast<int>(name.size()) + 1;
+        if (*needed > cap) return ts::fail(TS_BUFFER_TOO_SMALL, "name buffer too small");
+        std::memcpy(buf, name.c_str(), name.size() + 1);
+    })
+}

@@ -20,12 +20,9 @@ TS_TENSOR_FN(div_scalar, (ts_tensor a, ts_scalar s, ts_tensor* out), at::div(T(a
 TS_TENSOR_FN(pow_scalar, (ts_tensor a, ts_scalar s, ts_tensor* out), at::pow(T(a), S(s)))
 TS_TENSOR_FN(rsub_scalar, (ts_tensor a, ts_scalar s, ts_tensor* out), at::rsub(T(a), S(s)))  // s - a
 TS_TENSOR_FN(rpow_scalar, (ts_tensor a, ts_scalar s, ts_tensor* out), at::pow(S(s), T(a)))   // s ** a
-// s / a: the scalar becomes a 0-dim tensor whose dtype keeps PyTorch's promotion (int / int → float).
-TS_TENSOR_FN(rdiv_scalar, (ts_tensor a, ts_scalar s, ts_tensor* out),
-             at::div(at::scalar_tensor(S(s), T(a).options().dtype(
-                         s.is_int ? T(a).scalar_type()
-                                  : (at::isFloatingType(T(a).scalar_type()) ? T(a).scalar_type() : at::kFloat))),
-                     T(a)))
+// s / a exactly as PyTorch's Tensor.__rtruediv__ computes it: a.reciprocal() * s (so integer and
+// bool tensors promote to float before the scalar is applied, and the scalar never gets cast).
+TS_TENSOR_FN(rdiv_scalar, (ts_tensor a, ts_scalar s, ts_tensor* out), at::mul(at::reciprocal(T(a)), S(s)))
 
 // ---- unary ----
 TS_TENSOR_FN(neg, (ts_tensor a, ts_tensor* out), at::neg(T(a)))
@@ -50,9 +47,12 @@ TS_TENSOR_FN(round, (ts_tensor a, ts_tensor* out), at::round(T(a)))
 TS_TENSOR_FN(isnan, (ts_tensor a, ts_tensor* out), at::isnan(T(a)))
 TS_TENSOR_FN(isfinite, (ts_tensor a, ts_tensor* out), at::isfinite(T(a)))
 TS_TENSOR_FN(logical_not, (ts_tensor a, ts_tensor* out), at::logical_not(T(a)))
-TS_TENSOR_FN(clamp, (ts_tensor a, int has_min, double min, int has_max, double max, ts_tensor* out),
-             at::clamp(T(a), has_min ? c10::optional<at::Scalar>(min) : c10::nullopt,
-                       has_max ? c10::optional<at::Scalar>(max) : c10::nullopt))
+// Bounds are scalars (integral bounds keep an integer tensor integral); has_* = 0 leaves a side open.
+static c10::optional<at::Scalar> bound(int has, ts_scalar v) {
+    return has ? c10::optional<at::Scalar>(S(v)) : c10::nullopt;
+}
+TS_TENSOR_FN(clamp, (ts_tensor a, int has_min, ts_scalar min, int has_max, ts_scalar max, ts_tensor* out),
+             at::clamp(T(a), bound(has_min, min), bound(has_max, max)))
 TS_TENSOR_FN(softmax, (ts_tensor a, int64_t dim, ts_tensor* out), at::softmax(T(a), dim))
 TS_TENSOR_FN(log_softmax, (ts_tensor a, int64_t dim, ts_tensor* out), at::log_softmax(T(a), dim))
 
@@ -85,9 +85,8 @@ TS_INPLACE_FN(div_, (ts_tensor a, ts_tensor b), T(a).div_(T(b)))
 TS_INPLACE_FN(add_scalar_, (ts_tensor a, ts_scalar s), T(a).add_(S(s)))
 TS_INPLACE_FN(mul_scalar_, (ts_tensor a, ts_scalar s), T(a).mul_(S(s)))
 TS_INPLACE_FN(div_scalar_, (ts_tensor a, ts_scalar s), T(a).div_(S(s)))
-TS_INPLACE_FN(clamp_, (ts_tensor a, int has_min, double min, int has_max, double max),
-              T(a).clamp_(has_min ? c10::optional<at::Scalar>(min) : c10::nullopt,
-                          has_max ? c10::optional<at::Scalar>(max) : c10::nullopt))
+TS_INPLACE_FN(clamp_, (ts_tensor a, int has_min, ts_scalar min, int has_max, ts_scalar max),
+              T(a).clamp_(bound(has_min, min), bound(has_max, max)))
 TS_INPLACE_FN(fill_, (ts_tensor a, ts_scalar s), T(a).fill_(S(s)))
 TS_INPLACE_FN(zero_, (ts_tensor a), T(a).zero_())
 TS_INPLACE_FN(copy_, (ts_tensor a, ts_tensor src), T(a).copy_(T(src)))

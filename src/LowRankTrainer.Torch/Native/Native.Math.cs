@@ -41,7 +41,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_isnan(nint a, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_isfinite(nint a, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_logical_not(nint a, nint* @out);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_clamp(nint a, int has_min, double min, int has_max, double max, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_clamp(nint a, int has_min, Scalar min, int has_max, Scalar max, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_softmax(nint a, long dim, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_log_softmax(nint a, long dim, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_eq(nint a, nint b, nint* @out);
@@ -66,7 +66,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_add_scalar_(nint a, Scalar s);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_mul_scalar_(nint a, Scalar s);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_div_scalar_(nint a, Scalar s);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_clamp_(nint a, int has_min, double min, int has_max, double max);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_clamp_(nint a, int has_min, Scalar min, int has_max, Scalar max);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_fill_(nint a, Scalar s);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_zero_(nint a);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_copy_(nint a, nint src);

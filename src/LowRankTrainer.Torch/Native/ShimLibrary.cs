@@ -99,6 +99,27 @@ internal static class ShimLibrary
         return p is null ? "unknown error" : Marshal.PtrToStringUTF8((nint)p) ?? "unknown error";
     }
 
+    /// <summary>A shim call that writes a NUL-terminated string into (buf, cap) and reports the size it needs.</summary>
+    public unsafe delegate int StringProducer(byte* buffer, int capacity, int* needed);
+
+    /// <summary>Runs a string-producing shim call, growing the buffer once if the shim asks for more.</summary>
+    public static unsafe string ReadString(StringProducer producer)
+    {
+        var buffer = new byte[256];
+        while (true)
+        {
+            int needed, status;
+            fixed (byte* p = buffer) status = producer(p, buffer.Length, &needed);
+            if (status == 4 && needed > buffer.Length)
+            {
+                buffer = new byte[needed];
+                continue;
+            }
+            Check(status);
+            return Encoding.UTF8.GetString(buffer, 0, needed - 1);
+        }
+    }
+
     /// <summary>Encodes a string as NUL-terminated UTF-8 for a <c>const char*</c> argument.</summary>
     public static byte[] Utf8Z(string s)
     {

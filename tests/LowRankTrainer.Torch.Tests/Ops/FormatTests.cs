@@ -59,18 +59,17 @@ public class FormatTests
         Assert.Equal("tensor([])", t.ToString());
     }
 
-    // PyTorch prints ", dtype=torch.float64"; the binding drops the "torch." prefix (documented on ToString).
     [Fact]
-    public void ToString_NonDefaultDtypes_DtypeSuffixWithoutTorchPrefix()
+    public void ToString_NonDefaultDtypes_DtypeSuffixAsPyTorch()
     {
         using var d = Tensor.From(1.0, 2.0);
         using var h = Tensor.From(1.5, 2.0).To(DType.BFloat16);
         using var i = Tensor.From(1, 2);
         using var u = Tensor.From<byte>(1, 2);
-        Assert.Equal("tensor([1., 2.], dtype=float64)", d.ToString());
-        Assert.Equal("tensor([1.5000, 2.0000], dtype=bfloat16)", h.ToString());
-        Assert.Equal("tensor([1, 2], dtype=int32)", i.ToString());
-        Assert.Equal("tensor([1, 2], dtype=uint8)", u.ToString());
+        Assert.Equal("tensor([1., 2.], dtype=torch.float64)", d.ToString());
+        Assert.Equal("tensor([1.5000, 2.0000], dtype=torch.bfloat16)", h.ToString());
+        Assert.Equal("tensor([1, 2], dtype=torch.int32)", i.ToString());
+        Assert.Equal("tensor([1, 2], dtype=torch.uint8)", u.ToString());
     }
 
     [Fact]
@@ -79,19 +78,19 @@ public class FormatTests
         using var t = Tensor.From(1f, 2f).RequiresGrad_();
         using var d = Tensor.From(0.5, 2.0).RequiresGrad_();
         Assert.Equal("tensor([1., 2.], requires_grad=True)", t.ToString());
-        Assert.Equal("tensor([0.5000, 2.0000], dtype=float64, requires_grad=True)", d.ToString());
+        Assert.Equal("tensor([0.5000, 2.0000], dtype=torch.float64, requires_grad=True)", d.ToString());
     }
 
-    // PyTorch elides the middle ("tensor([0., 0., 0.,  ..., 0., 0., 0.])"); the binding prints a summary line.
     [Fact]
-    public void ToString_MoreThanMaxPrinted_ShapeSummary()
+    public void ToString_MoreThanMaxPrinted_ElidesTheMiddleAsPyTorch()
     {
+        // Expected strings printed by Debian's python3-torch 1.13 for the same tensors.
         using var big = Tensor.Zeros(2, 1000);
         using var edge = Tensor.Zeros(Tensor.MaxPrintedElements);
-        Assert.Equal("tensor(shape=[2, 1000])", big.ToString());
-        Assert.StartsWith("tensor([0., 0., ", edge.ToString(), StringComparison.Ordinal);
+        Assert.Equal("tensor([[0., 0., 0.,  ..., 0., 0., 0.],\n        [0., 0., 0.,  ..., 0., 0., 0.]])", big.ToString());
+        Assert.DoesNotContain("...", edge.ToString(), StringComparison.Ordinal);
         using var d = Tensor.Zeros([1001], DType.Float64);
-        Assert.Equal("tensor(shape=[1001], dtype=float64)", d.ToString());
+        Assert.Equal("tensor([0., 0., 0.,  ..., 0., 0., 0.], dtype=torch.float64)", d.ToString());
     }
 
     [Fact]
@@ -110,7 +109,7 @@ public class FormatTests
         Assert.Equal("tensor([[1, 3],\n        [2, 4]])", t.ToString());
     }
 
-    [Fact(Skip = "bug: ToString does not pad cells to a common width as PyTorch does (PyTorch: 'tensor([ True, False])', 'tensor([-1.5000,  2.0000])')")]
+    [Fact]
     public void ToString_MixedWidthCells_RightAlignedLikePyTorch()
     {
         using var b = Tensor.From(true, false);
@@ -121,14 +120,14 @@ public class FormatTests
         Assert.Equal("tensor([-1,  2])", i.ToString());
     }
 
-    [Fact(Skip = "bug: ToString separates the blocks of a 3-D tensor with one newline; PyTorch leaves a blank line between them")]
+    [Fact]
     public void ToString_ThreeDims_BlankLineBetweenBlocks()
     {
         using var t = Tensor.From<float>([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]);
         Assert.Equal("tensor([[[1., 2.],\n         [3., 4.]],\n\n        [[5., 6.],\n         [7., 8.]]])", t.ToString());
     }
 
-    [Fact(Skip = "bug: ToString always uses 4 fixed decimals, so 1e-5 prints as 0.0000 (information lost); PyTorch switches to scientific notation")]
+    [Fact]
     public void ToString_WideDynamicRange_ScientificNotation()
     {
         using var small = Tensor.From(1e-5f, 1f);

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# op_overhead.sh — per-op cost of a 1-element float32 add from C# (this binding) vs the same op in
+# C++ (libtorch directly) vs Python PyTorch (Debian's python3-torch), all on the same libtorch,
+# measured side by side in one invocation; prints a Markdown table (see BENCHMARKS.md).
+#
+# Usage: tools/bench/op_overhead.sh
+# Knobs (environment): BENCH_ROUNDS (3), BENCH_BATCHES (15), BENCH_OPS (200000 ops per batch).
+# Needs: dotnet, g++, libtorch-dev 1.13, python3-torch, and the shim from tools/setup.sh
+# (artifacts/native/libtorchshim.so; otherwise $LRT_TORCHSHIM). No network. ~2 min on 2 cores.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/tools/bench/op_overhead"
+OUT="$HERE/build"
+ROUNDS="${BENCH_ROUNDS:-3}"
+BATCHES="${BENCH_BATCHES:-15}"
+OPS="${BENCH_OPS:-200000}"
+PY=/usr/bin/python3   # Debian's interpreter with python3-torch (a pyenv python3 on PATH has no torch)
+
+die() { echo "op_overhead.sh: $*" >&2; exit 1; }
+
+# ---- the shim: the repository's build first, then $LRT_TORCHSHIM ----
+if [[ -f "$ROOT/artifacts/native/libtorchshim.so" ]]; then
+    SHIM="$ROOT/artifacts/native/libtorchshim.so"
+elif [[ -n "${LRT_TORCHSHIM:-}" && -f "${LRT_TORCHSHIM}" ]]; then
+    SHIM="$(cd "$(dirname "$LRT_TORCHSHIM")" && pwd)/$(basename "$LRT_TORCHSHIM")"
+else
+    die "libtorchshim.so not found: run tools/setup.sh (builds $ROOT/artifacts/native/libtorchshim.so) or set LRT_TORCHSHIM=/path/to/libtorchshim.so"
+fi
+command -v dotnet >/dev/null || die "dotnet not found (tools/setup.sh installs the SDK)"
+command -v g++ >/dev/null || die "g++ not found"
+[[ -x "$PY" ]] && "$PY" -c "import torch" 2>/dev/null || die "$PY cannot import torch: apt-get install python3-torch"
+[[ -f /usr/include/torch/csrc/api/include/torch/version.h ]] || die "libtorch headers missing: apt-get install libtorch-dev"
+
+# One intra-op thread everywhere (each leg also sets it explicitly).
+export LRT_TORCHSHIM="$SHIM" LRT_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+mkdir -p "$OUT"
+
+# ---- build (incremental: both steps are no-ops when nothing changed) ----
+echo "building the C# leg (dotnet build -c Release)..." >&2
+dotnet build "$HERE/OpOverhead.csproj" -c Release --nologo -v quiet >"$OUT/dotnet-build.log" 2>&1 \
+    || { cat "$OUT/dotnet-build.log" >&2; die "dotnet build failed"; }
+CS_DLL="$HERE/bin/Release/net10.0/OpOverhead.dll"
+[[ -f "$CS_DLL" ]] || die "build produced no $CS_DLL"
+
+CPP_BIN="$OUT/op_overhead"
+if [[ ! -x "$CPP_BIN" || "$HERE/op_overhead.cpp" -nt "$CPP_BIN" || "$0" -nt "$CPP_BIN" ]]; then
+    echo "building the C++ leg (g++ -O2 -std=c++17)..." >&2
+    g++ -O2 -std=c++17 -D_GLIBCXX_USE_CXX11_ABI=1 \
+        -I/usr/include -I/usr/include/torch/csrc/api/include \
+        "$HERE/op_overhead.cpp" -o "$CPP_BIN.tmp" -ltorch_cpu -lc10 -ldl
+    mv "$CPP_BIN.tmp" "$CPP_BIN"
+fi
+
+# ---- run: C++, C#, Python one after the other; even rounds in reverse order to cancel drift ----
+rm -f "$OUT"/r*.log
+LOGS=()
+run_leg() {  # round leg
+    local log="$OUT/r$1.$2.log"
+    echo "round $1: $2..." >&2
+    case "$2" in
+        cpp) "$CPP_BIN" "$BATCHES" "$OPS" "$SHIM" >"$log" ;;
+        csharp) dotnet "$CS_DLL" "$BATCHES" "$OPS" >"$log" ;;
+        python) "$PY" "$HERE/op_overhead.py" "$BATCHES" "$OPS" >"$log" ;;
+    esac
+    LOGS+=("$log")
+}
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+START=$(date +%s)
+for ((r = 1; r <= ROUNDS; r++)); do
+    if ((r % 2 == 1)); then order=(cpp csharp python); else order=(python csharp cpp); fi
+    for leg in "${order[@]}"; do run_leg "$r" "$leg"; done
+done
+ELAPSED=$(($(date +%s) - START))
+
+# ---- machine facts + table ----
+FACTS="$OUT/facts.md"
+{
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- libtorch: Debian $(dpkg-query -W -f='libtorch-dev ${Version}' libtorch-dev 2>/dev/null || echo 'libtorch-dev ?'), $(dpkg-query -W -f='python3-torch ${Version}' python3-torch 2>/dev/null || echo 'python3-torch ?')"
+    echo "- toolchain: g++ $(g++ -dumpfullversion), .NET SDK $(dotnet --version); shim: $SHIM"
+    echo "- method: $ROUNDS round(s) × (C++, C#, Python), $BATCHES timed batches × $OPS ops per variant, after warm-up; measured in ${ELAPSED}s"
+} >"$FACTS"
+"$PY" "$HERE/report.py" "$FACTS" "${LOGS[@]}"

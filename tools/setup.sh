@@ -41,6 +41,11 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S src/native -B "$build" -DCMAKE_BUILD_TYPE=Release -DTS_OUTPUT_DIR="$out" >/dev/null
 fi
 echo "setup: building the native shim"
-cmake --build "$build" -j "$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\] (Building|Linking)' || true
-[ -f "$out/libtorchshim.so" ] || { echo "setup: the shim build failed (see above)" >&2; exit 1; }
+log="$build/build.log"
+if ! cmake --build "$build" -j "$(nproc)" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: the shim build failed (see above)" >&2
+    exit 1
+fi
+[ -f "$out/libtorchshim.so" ] || { echo "setup: the build left no $out/libtorchshim.so" >&2; exit 1; }
 echo "setup: ok ($out/libtorchshim.so)"

@@ -147,20 +147,57 @@ public sealed class DisposeScope : IDisposable
 
 /// <summary>
 /// The GC safety net for a tensor outside any scope: if the tensor is dropped without Dispose, this
-/// object's finalizer queues the handle for freeing. Scoped tensors never allocate one, which keeps
-/// the per-op cost of a step free of finalizer registration.
+/// object's finalizer queues the handle for freeing. Scoped tensors never take one.
 /// </summary>
+/// <remarks>
+/// Allocating a finalizable object is the expensive part (~90 ns, the finalization-queue
+/// registration), so guards are recycled through a small per-thread pool: a pooled guard stays
+/// reachable, hence stays registered for finalization, and is simply re-armed with a new handle.
+/// Only a guard whose tensor became unreachable while armed is ever finalized.
+/// </remarks>
 internal sealed class HandleGuard : IDisposable
 {
+    private const int PoolCapacity = 1024;
+
+    [ThreadStatic] private static Pool? _pool;
+
     public nint Handle;
 
-    public HandleGuard(nint handle) => Handle = handle;
+    private HandleGuard(nint handle) => Handle = handle;
 
-    /// <summary>The tensor was disposed properly: disarms the finalizer.</summary>
+    private sealed class Pool
+    {
+        public readonly HandleGuard?[] Items = new HandleGuard?[PoolCapacity];
+        public int Count;
+    }
+
+    /// <summary>An armed guard for <paramref name="handle"/>, recycled when one is available.</summary>
+    public static HandleGuard Rent(nint handle)
+    {
+        var pool = _pool;
+        if (pool is not null && pool.Count > 0)
+        {
+            var guard = pool.Items[--pool.Count]!;
+            pool.Items[pool.Count] = null;
+            guard.Handle = handle;
+            return guard;
+        }
+        return new HandleGuard(handle);
+    }
+
+    /// <summary>The tensor was disposed properly: disarm, and keep the guard for reuse.</summary>
     public void Dispose()
     {
         Handle = 0;
-        GC.SuppressFinalize(this);
+        var pool = _pool ??= new Pool();
+        if (pool.Count < PoolCapacity)
+        {
+            pool.Items[pool.Count++] = this;
+        }
+        else
+        {
+            GC.SuppressFinalize(this);
+        }
     }
 
     ~HandleGuard()

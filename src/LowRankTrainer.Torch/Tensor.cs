@@ -19,9 +19,9 @@ public sealed unsafe partial class Tensor : IDisposable
     private nint _handle;
     private HandleGuard? _guard;
     private long[]? _shape;
-    private int _dtypeCode = -1;
-    private int _deviceType;
-    private int _deviceIndex;
+    // dtype | device type << 8 | device index << 16, read once on first use (a handle never changes
+    // dtype or device); -1 until then. One int keeps the object small: one is allocated per op.
+    private int _meta = -1;
 
     internal DisposeScope? Scope;
     internal int ScopeSlot;
@@ -56,7 +56,18 @@ public sealed unsafe partial class Tensor : IDisposable
     /// <summary>Number of tensor handles alive in the shim (all threads); leak tests compare it with a baseline.</summary>
     public static long LiveCount => NativeMethods.ts_live_tensors();
 
-    internal void ArmGuard() => _guard = new HandleGuard(_handle);
+    /// <summary>References held on the underlying TensorImpl (diagnostics: handles, aliases, autograd).</summary>
+    internal long UseCount
+    {
+        get
+        {
+            long n;
+            ShimLibrary.Check(NativeMethods.ts_use_count(Handle, &n));
+            return n;
+        }
+    }
+
+    internal void ArmGuard() => _guard = HandleGuard.Rent(_handle);
 
     /// <summary>Releases the native handle (the storage is freed when no other handle shares it).</summary>
     public void Dispose()
@@ -99,9 +110,7 @@ public sealed unsafe partial class Tensor : IDisposable
         int dtype, devType, devIndex, ndim, requiresGrad;
         ShimLibrary.Check(NativeMethods.ts_tensor_info(Handle, &dtype, &devType, &devIndex, &ndim, &requiresGrad));
         if (dtype < 0) throw new NotSupportedException("the tensor has a dtype the binding does not expose");
-        _deviceType = devType;
-        _deviceIndex = devIndex;
-        _dtypeCode = dtype;
+        _meta = dtype | (devType << 8) | (devIndex << 16);
     }
 
     /// <summary>Element type.</summary>
@@ -109,8 +118,8 @@ public sealed unsafe partial class Tensor : IDisposable
     {
         get
         {
-            if (_dtypeCode < 0) LoadInfo();
-            return (DType)_dtypeCode;
+            if (_meta < 0) LoadInfo();
+            return (DType)(_meta & 0xFF);
         }
     }
 
@@ -119,8 +128,8 @@ public sealed unsafe partial class Tensor : IDisposable
     {
         get
         {
-            if (_dtypeCode < 0) LoadInfo();
-            return new Device((DeviceType)_deviceType, _deviceIndex);
+            if (_meta < 0) LoadInfo();
+            return new Device((DeviceType)((_meta >> 8) & 0xFF), _meta >> 16);
         }
     }
 

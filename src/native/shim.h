@@ -3,9 +3,10 @@
 // The C ABI: every export returns an int status (TS_OK, TS_ERROR, TS_OOM, TS_NO_CUDA,
 // TS_BUFFER_TOO_SMALL); results travel through out-pointers; the message of a failure is kept in a
 // thread-local string that the caller reads with ts_last_error() only after a non-zero status.
-// No C++ exception ever crosses the boundary. A tensor handle is an owned heap `at::Tensor*`;
-// every tensor-returning call mints exactly one (counted in ts_live_tensors), ts_tensor_free
-// releases it, and in-place ops mint none.
+// No C++ exception ever crosses the boundary. A tensor handle is a `c10::TensorImpl*` that owns one
+// reference (what at::Tensor::unsafeReleaseTensorImpl hands out): no heap wrapper to allocate and
+// free per op. Every tensor-returning call mints exactly one (counted in ts_live_tensors),
+// ts_tensor_free drops it, and in-place ops mint none.
 #pragma once
 #include <ATen/ATen.h>
 #include <atomic>
@@ -43,15 +44,35 @@ int fail(int status, const char* message);
 // (the CPU allocator's "can't allocate memory"), TS_ERROR otherwise.
 int fail_c10(const c10::Error& e);
 
+using ImplPtr = c10::intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>;
+
+// Turns a result into a handle: the handle takes over the result's reference.
 inline ts_tensor wrap(at::Tensor&& t) {
     live_tensors.fetch_add(1, std::memory_order_relaxed);
-    return new at::Tensor(std::move(t));
+    return t.unsafeReleaseTensorImpl();
 }
 
-inline at::Tensor& T(ts_tensor h) { return *static_cast<at::Tensor*>(h); }
+// Drops the reference a handle owns.
+inline void release(ts_tensor h) {
+    ImplPtr owned = ImplPtr::reclaim(static_cast<c10::TensorImpl*>(h));  // destroyed here: one reference fewer
+}
+
+// A borrowed view of a handle as an at::Tensor, valid for the full expression it appears in:
+// it adopts the handle's reference without touching the count and gives it back on destruction.
+// T() returns it const, so passing it where libtorch takes an at::Tensor by value copies (a
+// reference of its own) instead of moving the handle's reference away.
+class Borrowed : public at::Tensor {
+public:
+    explicit Borrowed(ts_tensor h) : at::Tensor(ImplPtr::reclaim(static_cast<c10::TensorImpl*>(h))) {}
+    ~Borrowed() { (void)unsafeReleaseTensorImpl(); }
+    Borrowed(const Borrowed&) = delete;
+    Borrowed& operator=(const Borrowed&) = delete;
+};
+
+inline const Borrowed T(ts_tensor h) { return Borrowed(h); }
 
 // An optional tensor argument: a null handle means "none".
-inline at::Tensor opt(ts_tensor h) { return h ? *static_cast<at::Tensor*>(h) : at::Tensor(); }
+inline at::Tensor opt(ts_tensor h) { return h ? at::Tensor(T(h)) : at::Tensor(); }
 
 inline at::Scalar S(ts_scalar s) { return s.is_int ? at::Scalar(s.i) : at::Scalar(s.f); }
 

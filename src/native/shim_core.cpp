@@ -76,7 +76,7 @@ at::IntArrayRef dims(const int64_t* p, int n) { return at::IntArrayRef(p, static
 std::vector<at::Tensor> tensor_list(const ts_tensor* hs, int n) {
     std::vector<at::Tensor> v;
     v.reserve(static_cast<size_t>(n));
-    for (int i = 0; i < n; ++i) v.push_back(T(hs[i]));
+    for (int i = 0; i < n; ++i) v.push_back(at::Tensor(T(hs[i])));
     return v;
 }
 
@@ -94,7 +94,7 @@ TS_API const char* ts_last_error() { return ts::last_error.c_str(); }
 // Cannot fail: releasing a handle only drops a reference count.
 TS_API void ts_tensor_free(ts_tensor h) {
     if (h) {
-        delete static_cast<at::Tensor*>(h);
+        ts::release(h);
         ts::live_tensors.fetch_sub(1, std::memory_order_relaxed);
     }
 }
@@ -182,3 +182,7 @@ TS_API int ts_set_grad_enabled(int enabled, int* previous) {
 }
 
 TS_API int ts_is_grad_enabled(int* out) { TS_TRY(*out = c10::GradMode::is_enabled() ? 1 : 0) }
+
+// How many references the tensor's TensorImpl has (handles, copies held by autograd): tests use
+// it to check that borrowing a handle for an op never leaks or steals a reference.
+TS_API int ts_use_count(ts_tensor a, int64_t* out) { TS_TRY(*out = static_cast<int64_t>(ts::T(a).use_count())) }

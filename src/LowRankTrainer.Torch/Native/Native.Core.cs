@@ -14,4 +14,5 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_flush_denormal(int on, int* supported);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_grad_enabled(int enabled, int* previous);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_is_grad_enabled(int* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_use_count(nint a, long* @out);
 }

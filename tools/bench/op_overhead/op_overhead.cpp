@@ -8,8 +8,8 @@
 // Diagnostic rows when the shim's path is given (third argument): the same ops called from C++
 // through libtorchshim.so's C ABI, isolating what the shim itself adds (heap handle, status code,
 // try/catch, live-handle counter) from what the C# side adds (P/Invoke, managed Tensor object):
-//   cpp_via_shim_add_ns          ts_add(&a, &b, 1, &h); ts_tensor_free(h)
-//   cpp_via_shim_add_inplace_ns  ts_add_(&a, &b, 1)
+//   cpp_via_shim_add_ns          ts_add(ha, hb, 1, &h); ts_tensor_free(h)
+//   cpp_via_shim_add_inplace_ns  ts_add_(ha, hb, 1)
 // Each variant: warm-up batches, then the median ns/op of BATCHES timed batches of OPS ops.
 // Usage: op_overhead [batches] [ops_per_batch] [path/to/libtorchshim.so]   (defaults 15 200000, no shim)
 // Output: one "name value" line per measurement (machine-readable), plus "<name>_batches v,v,...".
@@ -119,14 +119,19 @@ int main(int argc, char** argv) {
         auto ts_add_ = symbol<ts_add_inplace_fn>(lib, "ts_add_");
         auto ts_tensor_free = symbol<ts_free_fn>(lib, "ts_tensor_free");
         const ts_scalar one{0.0, 1, 1};  // what the C# `a + b` passes (alpha = 1L)
+        // A shim handle is a TensorImpl* owning one reference: hand each input one of its own.
+        void* ha = at::Tensor(a).unsafeReleaseTensorImpl();
+        void* hb = at::Tensor(b).unsafeReleaseTensorImpl();
         measure("cpp_via_shim_add_ns", batches, ops, [&] {
             void* h = nullptr;
-            if (ts_add(&a, &b, one, &h) != 0) std::abort();
+            if (ts_add(ha, hb, one, &h) != 0) std::abort();
             ts_tensor_free(h);
         });
         measure("cpp_via_shim_add_inplace_ns", batches, ops, [&] {
-            if (ts_add_(&a, &b, one) != 0) std::abort();
+            if (ts_add_(ha, hb, one) != 0) std::abort();
         });
+        ts_tensor_free(ha);
+        ts_tensor_free(hb);
     }
 
     // Keep the in-place result observable so nothing can be elided.

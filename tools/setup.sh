@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/setup.sh — idempotent set-up of a fresh Debian machine for LowRankTrainer:
-#   1. Debian packages (libtorch-dev, OpenBLAS, CMake, g++, python3-torch for reference checks),
+#   1. Debian packages (libtorch-dev, OpenBLAS, CMake, g++, python3-torch for reference checks,
+#      dataset-fashion-mnist for the quickstart),
 #   2. OpenBLAS selected as the system BLAS (the reference BLAS is 10x slower),
 #   3. the native shim built into artifacts/native/libtorchshim.so (rebuilt only when its sources change).
 # Safe to run any number of times; prints what it does. Needs root (or sudo) only when packages are missing.
@@ -8,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ make python3-torch)
+packages=(libtorch-dev libopenblas0-pthread cmake g++ make python3-torch dataset-fashion-mnist)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -58,19 +58,6 @@ public sealed class SafetensorsFormatException : Exception
         TensorName = tensorName;
     }
 
-    /// <summary>Creates the exception with a plain message (standard constructor; <see cref="Error"/> is <see cref="SafetensorsError.InvalidJson"/>).</summary>
-    public SafetensorsFormatException(string message) : this(message, null) { }
-
-    /// <summary>Creates the exception with a plain message and an inner exception (standard constructor).</summary>
-    public SafetensorsFormatException(string message, Exception? innerException) : base(message, innerException)
-    {
-        Error = SafetensorsError.InvalidJson;
-        FilePath = "";
-    }
-
-    /// <summary>Creates the exception with a default message (standard constructor).</summary>
-    public SafetensorsFormatException() : this("invalid safetensors file") { }
-
     internal SafetensorsFormatException(SafetensorsError error, string filePath, string? tensorName, string detail, Exception inner)
         : base(Compose(filePath, tensorName, detail), inner)
     {

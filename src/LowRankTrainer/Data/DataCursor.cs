@@ -19,6 +19,7 @@ public sealed record DataCursor(long Epoch, long BatchIndex, ulong Seed)
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectRequiredConstructorParameters = true,
     };
 
     /// <summary>
@@ -33,7 +34,7 @@ public sealed record DataCursor(long Epoch, long BatchIndex, ulong Seed)
     /// <summary>Serialises to JSON with snake_case keys: <c>{"epoch":1,"batch_index":7,"seed":42,...}</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, _json);
 
-    /// <summary>Parses what <see cref="ToJson"/> wrote; unknown keys are an error.</summary>
+    /// <summary>Parses what <see cref="ToJson"/> wrote; unknown or missing keys (epoch, batch_index, seed) are an error.</summary>
     /// <exception cref="JsonException">The text is not a data cursor.</exception>
     public static DataCursor FromJson(string json)
     {

@@ -28,6 +28,10 @@ public sealed class TensorDataset : IDisposable
         {
             throw new ArgumentException($"inputs hold {inputs.Size(0)} samples but targets hold {targets.Size(0)}");
         }
+        if (inputs.Device != targets.Device)
+        {
+            throw new ArgumentException($"inputs are on {inputs.Device} but targets on {targets.Device}: keep a dataset on one device");
+        }
         Inputs = inputs.DetachFromScope();
         Targets = targets.DetachFromScope();
         ClassNames = classNames;

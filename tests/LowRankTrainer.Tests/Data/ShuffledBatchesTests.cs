@@ -163,6 +163,8 @@ public class ShuffledBatchesTests
         Assert.Equal(new DataCursor(2, 0, ulong.MaxValue), DataCursor.FromJson("""{"epoch":2,"batch_index":0,"seed":18446744073709551615}"""));
         Assert.Throws<JsonException>(() => DataCursor.FromJson("""{"epoch":1,"batch_index":0,"seed":1,"shuffle":true}"""));
         Assert.Throws<JsonException>(() => DataCursor.FromJson("""{"epoch":-1,"batch_index":0,"seed":1}"""));
+        Assert.Throws<JsonException>(() => DataCursor.FromJson("""{"epoch":1,"seed":1}"""));
+        Assert.Throws<JsonException>(() => DataCursor.FromJson("null"));
     }
 
     [Fact]

@@ -160,24 +160,42 @@ TS_API int ts_sgd_step(const ts_tensor* params, ts_tensor* momentum_buffers, int
     })
 }
 
+namespace {
+
 // torch.nn.utils.clip_grad_norm_: the norm of the vector of all gradients (norm_type may be inf),
 // then every gradient scaled in place by min(1, max_norm / (total + 1e-6)). The coefficient stays a
 // tensor, computed as PyTorch does (float / tensor is reciprocal(tensor) * float), so there is no
-// branch on its value. *total_norm_out receives the norm before clipping (0 when no gradients).
+// branch on its value and no device synchronisation. Returns the norm before clipping, on the
+// first gradient's device (an undefined tensor when no parameter has a gradient).
+at::Tensor clip_grad_norm(const ts_tensor* params, int n, double max_norm, double norm_type) {
+    at::NoGradGuard no_grad;
+    WithGrad w = gather(params, n);
+    if (w.grads.empty()) return at::Tensor();
+    const at::Device device = w.grads[0].device();
+    std::vector<at::Tensor> norms = at::_foreach_norm(w.grads, at::Scalar(norm_type));
+    for (auto& t : norms) t = t.to(device);
+    at::Tensor total = at::linalg_vector_norm(at::stack(norms), at::Scalar(norm_type));
+    at::Tensor coef = at::clamp_max(at::reciprocal(total + 1e-6) * max_norm, 1.0);
+    for (auto& g : w.grads) g.detach().mul_(coef.to(g.device()));
+    return total;
+}
+
+}  // namespace
+
+// Clips and writes the total norm to *total_norm_out as a double (0 when there are no gradients);
+// reading it back synchronises with the device.
 TS_API int ts_clip_grad_norm(const ts_tensor* params, int n, double max_norm, double norm_type, double* total_norm_out) {
     TS_TRY({
-        at::NoGradGuard no_grad;
-        WithGrad w = gather(params, n);
-        if (w.grads.empty()) {
-            *total_norm_out = 0;
-            return TS_OK;
-        }
-        const at::Device device = w.grads[0].device();
-        std::vector<at::Tensor> norms = at::_foreach_norm(w.grads, at::Scalar(norm_type));
-        for (auto& t : norms) t = t.to(device);
-        at::Tensor total = at::linalg_vector_norm(at::stack(norms), at::Scalar(norm_type));
-        at::Tensor coef = at::clamp_max(at::reciprocal(total + 1e-6) * max_norm, 1.0);
-        for (auto& g : w.grads) g.detach().mul_(coef.to(g.device()));
-        *total_norm_out = total.item<double>();
+        at::Tensor total = clip_grad_norm(params, n, max_norm, norm_type);
+        *total_norm_out = total.defined() ? total.item<double>() : 0.0;
+    })
+}
+
+// Clips and hands back the total norm as a new 0-dim tensor (as PyTorch returns it: no sync; a
+// float32 zero on the CPU when there are no gradients, as torch.tensor(0.)).
+TS_API int ts_clip_grad_norm_t(const ts_tensor* params, int n, double max_norm, double norm_type, ts_tensor* out) {
+    TS_TRY({
+        at::Tensor total = clip_grad_norm(params, n, max_norm, norm_type);
+        *out = ts::wrap(total.defined() ? std::move(total) : at::zeros({}, at::kFloat));
     })
 }

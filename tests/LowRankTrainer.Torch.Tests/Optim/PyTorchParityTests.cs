@@ -14,7 +14,15 @@ public class PyTorchParityTests
 {
     public static TheoryData<string> AdamWCases => Names("adamw");
     public static TheoryData<string> SgdCases => Names("sgd");
-    public static TheoryData<string> ClipCases => Names("clip");
+    public static TheoryData<string, bool> ClipCases
+    {
+        get
+        {
+            var data = new TheoryData<string, bool>();
+            foreach (var c in Cases("clip")) foreach (var asTensor in new[] { false, true }) data.Add(c.GetProperty("name").GetString()!, asTensor);
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(AdamWCases))]
@@ -78,7 +86,7 @@ public class PyTorchParityTests
 
     [Theory]
     [MemberData(nameof(ClipCases))]
-    public void ClipGradNorm_MatchesPyTorch(string name)
+    public void ClipGradNorm_MatchesPyTorch(string name, bool asTensor)
     {
         var c = Case("clip", name);
         var ps = Params(c);
@@ -92,7 +100,17 @@ public class PyTorchParityTests
             }
             var normType = c.GetProperty("norm_type") is { ValueKind: JsonValueKind.String } ? double.PositiveInfinity
                                                                                               : c.GetProperty("norm_type").GetDouble();
-            var total = GradClip.ClipGradNorm(ps, c.GetProperty("max_norm").GetDouble(), normType);
+            double total;
+            if (asTensor)
+            {
+                using var t = GradClip.ClipGradNormTensor(ps, c.GetProperty("max_norm").GetDouble(), normType);
+                Assert.Equal((dtype, 0), (t.DType, t.Rank));
+                total = t.ToDouble();
+            }
+            else
+            {
+                total = GradClip.ClipGradNorm(ps, c.GetProperty("max_norm").GetDouble(), normType);
+            }
             var expected = c.GetProperty("total_norm").GetDouble();
             Assert.True(Math.Abs(total - expected) <= Rtol(dtype) * expected, $"total norm {total:R}, PyTorch {expected:R}");
             var clipped = c.GetProperty("clipped").EnumerateArray().ToArray();
@@ -114,6 +132,8 @@ public class PyTorchParityTests
     {
         using var p = Tensor.Ones(3).RequiresGrad_();
         Assert.Equal(0.0, GradClip.ClipGradNorm([p], 1.0));
+        using var t = GradClip.ClipGradNormTensor([p], 1.0);
+        Assert.Equal(0.0, t.ToDouble());
         Assert.Null(p.Grad);
     }
 }

@@ -132,6 +132,18 @@ public sealed class DisposeScope : IDisposable
     /// <summary>Queues a handle whose owner was finalized; freed later on a user thread.</summary>
     internal static void QueueFree(nint handle) => _pendingFrees.Enqueue(handle);
 
+    /// <summary>
+    /// Diagnostics for leak checks, never for a hot path: runs a full garbage collection, waits for
+    /// finalizers, and frees the handles of every tensor that was dropped without Dispose. After it,
+    /// <see cref="Tensor.LiveCount"/> counts only tensors that are still reachable.
+    /// </summary>
+    public static int CollectOrphans()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return FreePending();
+    }
+
     /// <summary>Frees the handles of tensors that were garbage-collected without being disposed.</summary>
     public static int FreePending()
     {

@@ -16,9 +16,7 @@ public class ShuffledBatchesLeakTests
     [Fact]
     public void Iterating_ThreeEpochsInPerStepScopes_LeavesNoHandleBehind()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DisposeScope.FreePending();
+        DisposeScope.CollectOrphans();
         var baseline = Tensor.LiveCount;
 
         using (var data = new TensorDataset(Tensor.Randn([23, 3]), Tensor.Arange(23)))

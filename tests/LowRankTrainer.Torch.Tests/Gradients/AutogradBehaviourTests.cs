@@ -12,9 +12,7 @@ public sealed class AutogradBehaviourTests
     /// <summary>Runs the body in a scope and asserts that every tensor it created was freed.</summary>
     private static void NoLeaks(Action body)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DisposeScope.FreePending();
+        DisposeScope.CollectOrphans();
         var before = Tensor.LiveCount;
         using (new DisposeScope()) body();
         Assert.Equal(before, Tensor.LiveCount);

@@ -88,9 +88,7 @@ public static class GradCheck
 
         // Tensors dropped by earlier tests are freed by the GC safety net at some scope exit; flush
         // them now so that they cannot move the live count during this check.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DisposeScope.FreePending();
+        DisposeScope.CollectOrphans();
         var liveBefore = Tensor.LiveCount;
 
         double[][] analytic;

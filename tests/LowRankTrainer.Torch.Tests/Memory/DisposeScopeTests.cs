@@ -7,6 +7,7 @@ public class DisposeScopeTests
     [Fact]
     public void Dispose_FreesEveryTemporaryCreatedInside()
     {
+        DisposeScope.CollectOrphans(); // tensors other tests dropped must not move the count
         var before = Tensor.LiveCount;
         Tensor c;
         using (var scope = new DisposeScope())
@@ -24,6 +25,7 @@ public class DisposeScopeTests
     [Fact]
     public void MoveToOuterScope_KeepsResultAliveUntilOuterEnds()
     {
+        DisposeScope.CollectOrphans(); // tensors other tests dropped must not move the count
         var before = Tensor.LiveCount;
         using (var outer = new DisposeScope())
         {
@@ -43,6 +45,7 @@ public class DisposeScopeTests
     [Fact]
     public void DetachFromScope_SurvivesScope_AndIsFreedByDispose()
     {
+        DisposeScope.CollectOrphans(); // tensors other tests dropped must not move the count
         var before = Tensor.LiveCount;
         Tensor parameter;
         using (new DisposeScope())
@@ -59,6 +62,7 @@ public class DisposeScopeTests
     [Fact]
     public void Suspend_CreatesUnscopedTensors_ThenRestoresTheScope()
     {
+        DisposeScope.CollectOrphans(); // tensors other tests dropped must not move the count
         var before = Tensor.LiveCount;
         Tensor state;
         using (var scope = new DisposeScope())
@@ -79,6 +83,7 @@ public class DisposeScopeTests
     [Fact]
     public void ExplicitDisposeInsideScope_IsNotFreedTwice()
     {
+        DisposeScope.CollectOrphans(); // tensors other tests dropped must not move the count
         var before = Tensor.LiveCount;
         using (new DisposeScope())
         {
@@ -115,15 +120,11 @@ public class DisposeScopeTests
     public void UndisposedUnscopedTensor_IsReclaimedByTheSafetyNet()
     {
         // Earlier tests may have dropped tensors too: reclaim those first so the baseline is stable.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DisposeScope.FreePending();
+        DisposeScope.CollectOrphans();
         var before = Tensor.LiveCount;
         CreateAndDrop();
         Assert.Equal(before + 1, Tensor.LiveCount);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DisposeScope.FreePending();
+        DisposeScope.CollectOrphans();
         Assert.Equal(before, Tensor.LiveCount);
 
         static void CreateAndDrop() => _ = Tensor.Ones(8);

@@ -12,6 +12,9 @@ public class TrainingLeakTests
     public void MlpTraining_1000Steps_ReturnsLiveHandlesToBaseline_AndLearns()
     {
         using var gen = new Generator(1234);
+        // Tensors other tests left to the GC would otherwise be reclaimed mid-loop (the safety net
+        // frees them at a scope exit) and pull the count below the baseline.
+        DisposeScope.CollectOrphans();
         var baseline = Tensor.LiveCount;
 
         // A 16-32-4 MLP. Parameters and data are long-lived: built inside a set-up scope (which frees

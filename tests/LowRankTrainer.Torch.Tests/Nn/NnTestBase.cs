@@ -17,8 +17,6 @@ public abstract class NnTestBase : IDisposable
     /// <summary>Frees every handle whose tensor is already garbage: call before reading a live-count baseline.</summary>
     protected static void Drain()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        DisposeScope.FreePending();
+        DisposeScope.CollectOrphans();
     }
 }

@@ -1,0 +1,23 @@
+namespace LowRankTrainer.Config;
+
+/// <summary>The <c>model</c> section: which architecture and its sizes.</summary>
+public sealed record ModelConfig
+{
+    /// <summary><c>mlp</c>, <c>lenet5</c> (LeCun et al. 1998, as used by Li et al. 2018's intrinsic-dimension study) or <c>cnn</c>.</summary>
+    public string Name { get; init; } = "mlp";
+
+    /// <summary>Hidden layer widths of the MLP (e.g. [256, 256] for 784-256-256-10).</summary>
+    public IReadOnlyList<int> HiddenSizes { get; init; } = [256, 256];
+
+    /// <summary>Number of output classes.</summary>
+    public int NumClasses { get; init; } = 10;
+
+    /// <summary>Input channels of image models.</summary>
+    public int InChannels { get; init; } = 1;
+
+    /// <summary>Side length of square input images.</summary>
+    public int ImageSize { get; init; } = 28;
+
+    /// <summary>Dropout probability between hidden layers, in [0, 1).</summary>
+    public double Dropout { get; init; }
+}

@@ -1,0 +1,74 @@
+namespace LowRankTrainer.Config;
+
+/// <summary>The <c>train</c> section, with HF TrainingArguments names.</summary>
+public sealed record TrainConfig
+{
+    /// <summary>Root of run folders: a run writes to output_dir/run_name/yyyyMMdd-HHmmss/.</summary>
+    public string OutputDir { get; init; } = "runs";
+
+    /// <summary>Run name (defaults to the experiment name or the config file's stem).</summary>
+    public string? RunName { get; init; }
+
+    /// <summary>Epochs to train (fractional allowed); ignored when <see cref="MaxSteps"/> &gt; 0.</summary>
+    public double NumTrainEpochs { get; init; } = 1;
+
+    /// <summary>Optimizer steps to train; −1 means use <see cref="NumTrainEpochs"/>.</summary>
+    public int MaxSteps { get; init; } = -1;
+
+    /// <summary>Micro-batch size.</summary>
+    public int PerDeviceTrainBatchSize { get; init; } = 64;
+
+    /// <summary>Micro-batches per optimizer step (effective batch = size × steps).</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Decoupled weight decay (AdamW) or L2 (SGD).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary><c>adamw_torch</c> or <c>sgd</c>.</summary>
+    public string Optim { get; init; } = "adamw_torch";
+
+    /// <summary>AdamW β₁.</summary>
+    public double AdamBeta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW β₂.</summary>
+    public double AdamBeta2 { get; init; } = 0.999;
+
+    /// <summary>AdamW ε.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; }
+
+    /// <summary>SGD Nesterov momentum.</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>Clip gradients to this global L2 norm; 0 disables clipping.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary><c>linear</c>, <c>cosine</c> or <c>constant</c> (each after the warm-up).</summary>
+    public string LrSchedulerType { get; init; } = "linear";
+
+    /// <summary>Linear warm-up steps (exclusive with <see cref="WarmupRatio"/>).</summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>Warm-up as a fraction of total steps, in [0, 1).</summary>
+    public double WarmupRatio { get; init; }
+
+    /// <summary>Seed for model initialisation and everything else random.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Seed of the data order (defaults to <see cref="Seed"/>).</summary>
+    public int? DataSeed { get; init; }
+
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Intra-op CPU threads (defaults to LRT_NUM_THREADS or the processor count).</summary>
+    public int? NumThreads { get; init; }
+
+    /// <summary>null (start fresh), <c>auto</c> (latest checkpoint of the newest run with this name) or a checkpoint folder.</summary>
+    public string? ResumeFromCheckpoint { get; init; }
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# mlp_step.sh — one MLP 784-256-256-10 AdamW training step at batch 32, 128 and 1024 from C# (this
+# binding) vs the same step in PyTorch eager (Debian's python3-torch, AdamW foreach=False and
+# foreach=True), on the same libtorch, one intra-op thread, measured side by side in one invocation;
+# prints a Markdown table (see BENCHMARKS.md, "MLP training step").
+#
+# Usage: tools/bench/mlp_step.sh
+# Knobs (environment): BENCH_ROUNDS (3), BENCH_BATCHES (11 timed batches of steps per figure),
+# BENCH_SIZES (32,128,1024), BENCH_DIAG (1: after the main rounds, run the same rounds again with
+# glibc's malloc pinned by GLIBC_TUNABLES=$DIAG_TUNABLES — a diagnostic, see BENCHMARKS.md; 0: skip).
+# Needs: dotnet, python3-torch 1.13, and the shim from tools/setup.sh
+# (artifacts/native/libtorchshim.so; otherwise $LRT_TORCHSHIM). No network. ~2–3 min on 2 cores.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$ROOT/tools/bench/mlp_step"
+OUT="$HERE/build"
+ROUNDS="${BENCH_ROUNDS:-3}"
+BATCHES="${BENCH_BATCHES:-11}"
+SIZES="${BENCH_SIZES:-32,128,1024}"
+DIAG="${BENCH_DIAG:-1}"
+# Fixed mmap threshold (32 MiB, glibc's maximum) and a 1 GiB trim threshold: freed buffers stay in the
+# heap instead of going back to the kernel at every step (setting either also turns off glibc's
+# dynamic threshold adjustment).
+DIAG_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824
+PY=/usr/bin/python3   # Debian's interpreter with python3-torch (a pyenv python3 on PATH has no torch)
+
+die() { echo "mlp_step.sh: $*" >&2; exit 1; }
+
+# ---- the shim: the repository's build first, then $LRT_TORCHSHIM ----
+if [[ -f "$ROOT/artifacts/native/libtorchshim.so" ]]; then
+    SHIM="$ROOT/artifacts/native/libtorchshim.so"
+elif [[ -n "${LRT_TORCHSHIM:-}" && -f "${LRT_TORCHSHIM}" ]]; then
+    SHIM="$(cd "$(dirname "$LRT_TORCHSHIM")" && pwd)/$(basename "$LRT_TORCHSHIM")"
+else
+    die "libtorchshim.so not found: run tools/setup.sh (builds $ROOT/artifacts/native/libtorchshim.so) or set LRT_TORCHSHIM=/path/to/libtorchshim.so"
+fi
+command -v dotnet >/dev/null || die "dotnet not found (tools/setup.sh installs the SDK)"
+[[ -x "$PY" ]] && "$PY" -c "import torch" 2>/dev/null || die "$PY cannot import torch: apt-get install python3-torch"
+
+# One intra-op thread everywhere (each leg also sets it explicitly).
+export LRT_TORCHSHIM="$SHIM" LRT_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+mkdir -p "$OUT"
+
+# ---- build (incremental: a no-op when nothing changed) ----
+echo "building the C# leg (dotnet build -c Release)..." >&2
+dotnet build "$HERE/MlpStep.csproj" -c Release --nologo -v quiet >"$OUT/dotnet-build.log" 2>&1 \
+    || { cat "$OUT/dotnet-build.log" >&2; die "dotnet build failed"; }
+CS_DLL="$HERE/bin/Release/net10.0/MlpStep.dll"
+[[ -f "$CS_DLL" ]] || die "build produced no $CS_DLL"
+
+# ---- run: C# then Python (odd rounds), Python then C# (even rounds), to cancel slow drift ----
+rm -f "$OUT"/r*.log "$OUT"/d*.log
+LOGS=()
+run_leg() {  # round leg [prefix]
+    local log="$OUT/${3:-r}$1.$2.log"
+    echo "round ${3:-r}$1: $2..." >&2
+    case "$2" in
+        csharp) dotnet "$CS_DLL" "$BATCHES" "$SIZES" >"$log" ;;
+        # the two PyTorch variants alternate which goes first, too
+        python) if (($1 % 2 == 1)); then o=false,true; else o=true,false; fi
+                "$PY" "$HERE/mlp_step.py" "$BATCHES" "$SIZES" "$o" >"$log" ;;
+    esac
+    if [[ -z "${3:-}" ]]; then LOGS+=("$log"); else DLOGS+=("$log"); fi
+}
+DLOGS=()
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+START=$(date +%s)
+for ((r = 1; r <= ROUNDS; r++)); do
+    if ((r % 2 == 1)); then order=(csharp python); else order=(python csharp); fi
+    for leg in "${order[@]}"; do run_leg "$r" "$leg"; done
+done
+ELAPSED=$(($(date +%s) - START))
+LOAD_MAIN_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ "$DIAG" == 1 ]]; then
+    for ((r = 1; r <= ROUNDS; r++)); do
+        if ((r % 2 == 1)); then order=(csharp python); else order=(python csharp); fi
+        for leg in "${order[@]}"; do GLIBC_TUNABLES="$DIAG_TUNABLES" run_leg "$r" "$leg" d; done
+    done
+fi
+
+# ---- machine facts + table ----
+FACTS="$OUT/facts.md"
+{
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at the end of the main rounds $LOAD_MAIN_END, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- libtorch: Debian $(dpkg-query -W -f='libtorch-dev ${Version}' libtorch-dev 2>/dev/null || echo 'libtorch-dev ?'), $(dpkg-query -W -f='python3-torch ${Version}' python3-torch 2>/dev/null || echo 'python3-torch ?')"
+    echo "- toolchain: .NET SDK $(dotnet --version); shim: $SHIM"
+    echo "- method: $ROUNDS round(s) × (C#, Python), $BATCHES timed batches of steps per figure after 2 warm-up batches; measured in ${ELAPSED}s"
+} >"$FACTS"
+if ((${#DLOGS[@]})); then
+    "$PY" "$HERE/report.py" "$FACTS" "${LOGS[@]}" --diag "$DIAG_TUNABLES" "${DLOGS[@]}"
+else
+    "$PY" "$HERE/report.py" "$FACTS" "${LOGS[@]}"
+fi

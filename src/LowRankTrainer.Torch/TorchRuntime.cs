@@ -22,10 +22,11 @@ public sealed record BuildInfo(string TorchVersion, bool CudaCompiled, bool Cuda
 }
 
 /// <summary>
-/// Process-wide libtorch settings: seeds, threads, denormals, and build information.
+/// Process-wide libtorch settings: seeds, threads, denormals, the allocator, and build information.
 /// Defaults applied when the shim loads: denormals flushed to zero (they are 100× slower on x86
 /// and irrelevant to training), intra-op threads = <c>LRT_NUM_THREADS</c> or the processor count,
-/// and a warning on stderr if the reference BLAS is in use.
+/// glibc malloc told to keep freed memory (see <see cref="MallocTuned"/>), and a warning on stderr
+/// if the reference BLAS is in use.
 /// </summary>
 public static unsafe class TorchRuntime
 {
@@ -40,11 +41,41 @@ public static unsafe class TorchRuntime
         var threads = int.TryParse(fromEnv, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
             ? n : Environment.ProcessorCount;
         ShimLibrary.Check(NativeMethods.ts_set_num_threads(threads));
+        if (MallocTuningWanted())
+        {
+            int applied;
+            ShimLibrary.Check(NativeMethods.ts_tune_malloc(MallocMmapThreshold, MallocTrimThreshold, &applied));
+            MallocTuned = applied != 0;
+        }
         if (GetBuildInfo().UsesReferenceBlas)
         {
             Console.Error.WriteLine("warning: libtorch is using the reference BLAS (10x slower); " +
                                     "install libopenblas0-pthread (tools/setup.sh does)");
         }
+    }
+
+    // 32 MiB is glibc's largest mmap threshold on 64-bit; 1 GiB of freed heap may stay mapped.
+    private const long MallocMmapThreshold = 32L << 20;
+    private const long MallocTrimThreshold = 1L << 30;
+
+    /// <summary>
+    /// True when glibc malloc was told to keep freed memory: libtorch's CPU allocator is plain
+    /// malloc, and glibc otherwise returns the top of the heap to the kernel after every step and
+    /// faults it back in on the next (~400 page faults per small MLP step; tools/bench/mlp_step).
+    /// Off when <c>LRT_MALLOC_TUNING=0</c>, when <c>GLIBC_TUNABLES</c> sets malloc options, or
+    /// when another allocator is preloaded (<c>LD_PRELOAD</c> naming jemalloc/tcmalloc/mimalloc).
+    /// </summary>
+    public static bool MallocTuned { get; private set; }
+
+    private static bool MallocTuningWanted()
+    {
+        if (Environment.GetEnvironmentVariable("LRT_MALLOC_TUNING") == "0") return false;
+        if (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") is { } tunables
+            && tunables.Contains("malloc", StringComparison.Ordinal)) return false;
+        var preload = Environment.GetEnvironmentVariable("LD_PRELOAD") ?? "";
+        return !(preload.Contains("jemalloc", StringComparison.Ordinal)
+                 || preload.Contains("tcmalloc", StringComparison.Ordinal)
+                 || preload.Contains("mimalloc", StringComparison.Ordinal));
     }
 
     /// <summary>Seeds the CPU generator and every CUDA generator (torch.manual_seed).</summary>

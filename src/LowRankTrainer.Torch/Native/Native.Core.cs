@@ -15,4 +15,5 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_grad_enabled(int enabled, int* previous);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_is_grad_enabled(int* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_use_count(nint a, long* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_tune_malloc(long mmap_threshold, long trim_threshold, int* applied);
 }

@@ -84,4 +84,14 @@ public class TorchRuntimeTests
         var second = Tensor.Randn([5]).ToArray<float>();
         Assert.Equal(first, second);
     }
+
+    [Fact]
+    public void Defaults_TuneGlibcMalloc_UnlessOptedOut()
+    {
+        var optedOut = Environment.GetEnvironmentVariable("LRT_MALLOC_TUNING") == "0"
+                       || (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "").Contains("malloc", StringComparison.Ordinal)
+                       || (Environment.GetEnvironmentVariable("LD_PRELOAD") ?? "").Contains("malloc", StringComparison.Ordinal);
+        _ = TorchRuntime.NumThreads; // loads the shim, which applies the defaults
+        Assert.Equal(!optedOut, TorchRuntime.MallocTuned);
+    }
 }

@@ -1,0 +1,136 @@
+namespace LowRankTrainer.Config;
+
+/// <summary>The YAML types a config key can hold.</summary>
+internal enum ValueKind
+{
+    Int,
+    NullableInt,
+    Double,
+    Bool,
+    String,
+    NullableString,
+    IntList,
+    StringList,
+}
+
+/// <summary>One key of a section: its snake_case name, type, and how to read and set it on the record.</summary>
+internal sealed record FieldSpec(string Key, ValueKind Kind, Func<object, object?> Get, Func<object, object?, object> Set);
+
+/// <summary>One section (model, adapter, ...): its key, its fields in writing order, and how to read and set it on the experiment.</summary>
+internal sealed record SectionSpec(
+    string Key,
+    Func<ExperimentConfig, object> Get,
+    Func<ExperimentConfig, object, ExperimentConfig> Set,
+    IReadOnlyList<FieldSpec> Fields)
+{
+    public FieldSpec? Field(string key) => Fields.FirstOrDefault(f => f.Key == key);
+}
+
+/// <summary>
+/// The table that maps YAML keys onto the option records. The loader, the writer and the
+/// did-you-mean suggestions all read it, so a new key is one line here.
+/// </summary>
+internal static class ConfigSchema
+{
+    /// <summary>Top-level keys that are not sections.</summary>
+    public const string NameKey = "name";
+
+    /// <summary>The inheritance key, resolved before mapping.</summary>
+    public const string BaseKey = "base";
+
+    public static IReadOnlyList<SectionSpec> Sections { get; } =
+    [
+        Section<ModelConfig>("model", c => c.Model, (c, s) => c with { Model = s },
+            F<ModelConfig, string>("name", ValueKind.String, r => r.Name, (r, v) => r with { Name = v }),
+            F<ModelConfig, IReadOnlyList<int>>("hidden_sizes", ValueKind.IntList, r => r.HiddenSizes, (r, v) => r with { HiddenSizes = v }),
+            F<ModelConfig, int>("num_classes", ValueKind.Int, r => r.NumClasses, (r, v) => r with { NumClasses = v }),
+            F<ModelConfig, int>("in_channels", ValueKind.Int, r => r.InChannels, (r, v) => r with { InChannels = v }),
+            F<ModelConfig, int>("image_size", ValueKind.Int, r => r.ImageSize, (r, v) => r with { ImageSize = v }),
+            F<ModelConfig, double>("dropout", ValueKind.Double, r => r.Dropout, (r, v) => r with { Dropout = v })),
+        Section<AdapterConfig>("adapter", c => c.Adapter, (c, s) => c with { Adapter = s },
+            F<AdapterConfig, string>("method", ValueKind.String, r => r.Method, (r, v) => r with { Method = v }),
+            F<AdapterConfig, IReadOnlyList<string>>("modules_to_save", ValueKind.StringList, r => r.ModulesToSave, (r, v) => r with { ModulesToSave = v })),
+        Section<LossConfig>("loss", c => c.Loss, (c, s) => c with { Loss = s },
+            F<LossConfig, string>("name", ValueKind.String, r => r.Name, (r, v) => r with { Name = v }),
+            F<LossConfig, double>("label_smoothing", ValueKind.Double, r => r.LabelSmoothing, (r, v) => r with { LabelSmoothing = v }),
+            F<LossConfig, int>("ignore_index", ValueKind.Int, r => r.IgnoreIndex, (r, v) => r with { IgnoreIndex = v })),
+        Section<DataConfig>("data", c => c.Data, (c, s) => c with { Data = s },
+            F<DataConfig, string>("dataset", ValueKind.String, r => r.Dataset, (r, v) => r with { Dataset = v }),
+            F<DataConfig, string?>("path", ValueKind.NullableString, r => r.Path, (r, v) => r with { Path = v }),
+            F<DataConfig, string?>("eval_path", ValueKind.NullableString, r => r.EvalPath, (r, v) => r with { EvalPath = v }),
+            F<DataConfig, bool>("normalize", ValueKind.Bool, r => r.Normalize, (r, v) => r with { Normalize = v }),
+            F<DataConfig, IReadOnlyList<string>>("feature_columns", ValueKind.StringList, r => r.FeatureColumns, (r, v) => r with { FeatureColumns = v }),
+            F<DataConfig, string?>("label_column", ValueKind.NullableString, r => r.LabelColumn, (r, v) => r with { LabelColumn = v }),
+            F<DataConfig, bool>("shuffle", ValueKind.Bool, r => r.Shuffle, (r, v) => r with { Shuffle = v }),
+            F<DataConfig, bool>("drop_last", ValueKind.Bool, r => r.DropLast, (r, v) => r with { DropLast = v })),
+        Section<TrainConfig>("train", c => c.Train, (c, s) => c with { Train = s },
+            F<TrainConfig, string>("output_dir", ValueKind.String, r => r.OutputDir, (r, v) => r with { OutputDir = v }),
+            F<TrainConfig, string?>("run_name", ValueKind.NullableString, r => r.RunName, (r, v) => r with { RunName = v }),
+            F<TrainConfig, double>("num_train_epochs", ValueKind.Double, r => r.NumTrainEpochs, (r, v) => r with { NumTrainEpochs = v }),
+            F<TrainConfig, int>("max_steps", ValueKind.Int, r => r.MaxSteps, (r, v) => r with { MaxSteps = v }),
+            F<TrainConfig, int>("per_device_train_batch_size", ValueKind.Int, r => r.PerDeviceTrainBatchSize, (r, v) => r with { PerDeviceTrainBatchSize = v }),
+            F<TrainConfig, int>("gradient_accumulation_steps", ValueKind.Int, r => r.GradientAccumulationSteps, (r, v) => r with { GradientAccumulationSteps = v }),
+            F<TrainConfig, double>("learning_rate", ValueKind.Double, r => r.LearningRate, (r, v) => r with { LearningRate = v }),
+            F<TrainConfig, double>("weight_decay", ValueKind.Double, r => r.WeightDecay, (r, v) => r with { WeightDecay = v }),
+            F<TrainConfig, string>("optim", ValueKind.String, r => r.Optim, (r, v) => r with { Optim = v }),
+            F<TrainConfig, double>("adam_beta1", ValueKind.Double, r => r.AdamBeta1, (r, v) => r with { AdamBeta1 = v }),
+            F<TrainConfig, double>("adam_beta2", ValueKind.Double, r => r.AdamBeta2, (r, v) => r with { AdamBeta2 = v }),
+            F<TrainConfig, double>("adam_epsilon", ValueKind.Double, r => r.AdamEpsilon, (r, v) => r with { AdamEpsilon = v }),
+            F<TrainConfig, double>("momentum", ValueKind.Double, r => r.Momentum, (r, v) => r with { Momentum = v }),
+            F<TrainConfig, bool>("nesterov", ValueKind.Bool, r => r.Nesterov, (r, v) => r with { Nesterov = v }),
+            F<TrainConfig, double>("max_grad_norm", ValueKind.Double, r => r.MaxGradNorm, (r, v) => r with { MaxGradNorm = v }),
+            F<TrainConfig, string>("lr_scheduler_type", ValueKind.String, r => r.LrSchedulerType, (r, v) => r with { LrSchedulerType = v }),
+            F<TrainConfig, int>("warmup_steps", ValueKind.Int, r => r.WarmupSteps, (r, v) => r with { WarmupSteps = v }),
+            F<TrainConfig, double>("warmup_ratio", ValueKind.Double, r => r.WarmupRatio, (r, v) => r with { WarmupRatio = v }),
+            F<TrainConfig, int>("seed", ValueKind.Int, r => r.Seed, (r, v) => r with { Seed = v }),
+            F<TrainConfig, int?>("data_seed", ValueKind.NullableInt, r => r.DataSeed, (r, v) => r with { DataSeed = v }),
+            F<TrainConfig, string>("device", ValueKind.String, r => r.Device, (r, v) => r with { Device = v }),
+            F<TrainConfig, int?>("num_threads", ValueKind.NullableInt, r => r.NumThreads, (r, v) => r with { NumThreads = v }),
+            F<TrainConfig, string?>("resume_from_checkpoint", ValueKind.NullableString, r => r.ResumeFromCheckpoint, (r, v) => r with { ResumeFromCheckpoint = v })),
+        Section<EvalConfig>("eval", c => c.Eval, (c, s) => c with { Eval = s },
+            F<EvalConfig, string>("eval_strategy", ValueKind.String, r => r.EvalStrategy, (r, v) => r with { EvalStrategy = v }),
+            F<EvalConfig, int>("eval_steps", ValueKind.Int, r => r.EvalSteps, (r, v) => r with { EvalSteps = v }),
+            F<EvalConfig, int>("per_device_eval_batch_size", ValueKind.Int, r => r.PerDeviceEvalBatchSize, (r, v) => r with { PerDeviceEvalBatchSize = v })),
+        Section<CheckpointConfig>("checkpoint", c => c.Checkpoint, (c, s) => c with { Checkpoint = s },
+            F<CheckpointConfig, string>("save_strategy", ValueKind.String, r => r.SaveStrategy, (r, v) => r with { SaveStrategy = v }),
+            F<CheckpointConfig, int>("save_steps", ValueKind.Int, r => r.SaveSteps, (r, v) => r with { SaveSteps = v }),
+            F<CheckpointConfig, int?>("save_total_limit", ValueKind.NullableInt, r => r.SaveTotalLimit, (r, v) => r with { SaveTotalLimit = v })),
+        Section<LoggingConfig>("logging", c => c.Logging, (c, s) => c with { Logging = s },
+            F<LoggingConfig, int>("logging_steps", ValueKind.Int, r => r.LoggingSteps, (r, v) => r with { LoggingSteps = v }),
+            F<LoggingConfig, bool>("logging_first_step", ValueKind.Bool, r => r.LoggingFirstStep, (r, v) => r with { LoggingFirstStep = v })),
+    ];
+
+    /// <summary>Every top-level key, for did-you-mean.</summary>
+    public static IReadOnlyList<string> TopLevelKeys { get; } = [NameKey, BaseKey, .. Sections.Select(s => s.Key)];
+
+    /// <summary>
+    /// Spellings other tools use (torchtune, axolotl, LitGPT, older HF), offered as "did you mean"
+    /// when a key is unknown. They are never accepted silently.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OtherToolNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["train.lr"] = "train.learning_rate",
+        ["train.batch_size"] = "train.per_device_train_batch_size",
+        ["train.micro_batch_size"] = "train.per_device_train_batch_size",
+        ["train.epochs"] = "train.num_train_epochs",
+        ["train.num_epochs"] = "train.num_train_epochs",
+        ["train.optimizer"] = "train.optim",
+        ["train.lr_scheduler"] = "train.lr_scheduler_type",
+        ["train.clip_grad_norm"] = "train.max_grad_norm",
+        ["train.num_warmup_steps"] = "train.warmup_steps",
+        ["eval.evaluation_strategy"] = "eval.eval_strategy",
+        ["eval.batch_size"] = "eval.per_device_eval_batch_size",
+        ["logging.log_every_n_steps"] = "logging.logging_steps",
+        ["adapter.peft_type"] = "adapter.method",
+    };
+
+    public static SectionSpec? Section(string key) => Sections.FirstOrDefault(s => s.Key == key);
+
+    private static SectionSpec Section<T>(string key, Func<ExperimentConfig, T> get, Func<ExperimentConfig, T, ExperimentConfig> set, params FieldSpec[] fields)
+        where T : class =>
+        new(key, c => get(c), (c, s) => set(c, (T)s), fields);
+
+    private static FieldSpec F<T, TValue>(string key, ValueKind kind, Func<T, TValue> get, Func<T, TValue, T> set)
+        where T : class =>
+        new(key, kind, r => get((T)r), (r, v) => set((T)r, (TValue)v!));
+}

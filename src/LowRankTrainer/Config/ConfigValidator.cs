@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace LowRankTrainer.Config;
+
+/// <summary>
+/// Range, choice and cross-field checks on a mapped config. Every check runs and every failure is
+/// reported at the key's own position (or the override that set it).
+/// </summary>
+internal sealed partial class ConfigValidator
+{
+    private static readonly string[] Models = ["mlp", "lenet5", "cnn"];
+    private static readonly string[] AdapterMethods = ["none"];
+    private static readonly string[] Losses = ["cross_entropy", "mse"];
+    private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl"];
+    private static readonly string[] Optimizers = ["adamw_torch", "sgd"];
+    private static readonly string[] Schedulers = ["linear", "cosine", "constant"];
+    private static readonly string[] Strategies = ["no", "steps", "epoch"];
+
+    private readonly IReadOnlyDictionary<string, ConfigLocation> _locations;
+    private readonly ConfigLocation _fallback;
+    private readonly List<ConfigDiagnostic> _diagnostics = [];
+
+    private ConfigValidator(IReadOnlyDictionary<string, ConfigLocation> locations, ConfigLocation fallback)
+    {
+        _locations = locations;
+        _fallback = fallback;
+    }
+
+    public static IReadOnlyList<ConfigDiagnostic> Validate(ExperimentConfig c, IReadOnlyDictionary<string, ConfigLocation> locations, ConfigLocation fallback)
+    {
+        var v = new ConfigValidator(locations, fallback);
+        v.CheckModel(c.Model, c.Data);
+        v.CheckAdapterAndLoss(c.Adapter, c.Loss);
+        v.CheckData(c.Data);
+        v.CheckTrain(c.Train);
+        v.Choice("eval.eval_strategy", c.Eval.EvalStrategy, Strategies);
+        v.Range(c.Eval.EvalSteps >= 1, "eval.eval_steps", ">= 1", c.Eval.EvalSteps);
+        v.Range(c.Eval.PerDeviceEvalBatchSize >= 1, "eval.per_device_eval_batch_size", ">= 1", c.Eval.PerDeviceEvalBatchSize);
+        v.Choice("checkpoint.save_strategy", c.Checkpoint.SaveStrategy, Strategies);
+        v.Range(c.Checkpoint.SaveSteps >= 1, "checkpoint.save_steps", ">= 1", c.Checkpoint.SaveSteps);
+        v.Range(c.Checkpoint.SaveTotalLimit is null or >= 1, "checkpoint.save_total_limit", "null or >= 1", c.Checkpoint.SaveTotalLimit);
+        v.Range(c.Logging.LoggingSteps >= 1, "logging.logging_steps", ">= 1", c.Logging.LoggingSteps);
+        return v._diagnostics;
+    }
+
+    private void CheckModel(ModelConfig m, DataConfig data)
+    {
+        Choice("model.name", m.Name, Models);
+        for (var i = 0; i < m.HiddenSizes.Count; i++)
+        {
+            Range(m.HiddenSizes[i] >= 1, $"model.hidden_sizes[{i}]", ">= 1", m.HiddenSizes[i]);
+        }
+        Range(m.NumClasses >= 1, "model.num_classes", ">= 1", m.NumClasses);
+        Range(m.InChannels >= 1, "model.in_channels", ">= 1", m.InChannels);
+        Range(m.ImageSize >= 1, "model.image_size", ">= 1", m.ImageSize);
+        Range(m.Dropout is >= 0 and < 1, "model.dropout", "in [0, 1)", m.Dropout);
+        if (m.Name is "lenet5" or "cnn")
+        {
+            // Both convolutional models are laid out for 1x28x28 images (Fashion-MNIST).
+            if (m.ImageSize != 28) Add("model.image_size", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs model.image_size 28 (got {m.ImageSize})");
+            if (m.InChannels != 1) Add("model.in_channels", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs model.in_channels 1 (got {m.InChannels})");
+            if (data.Dataset is "csv" or "jsonl") Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs image data (data.dataset fashion_mnist), not data.dataset {data.Dataset}");
+        }
+        if (data.Dataset == "fashion_mnist")
+        {
+            if (m.NumClasses != 10) Add("model.num_classes", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 10 classes, but model.num_classes is {m.NumClasses}");
+            if (m.ImageSize != 28 && m.Name == "mlp") Add("model.image_size", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 28x28 images, but model.image_size is {m.ImageSize}");
+            if (m.InChannels != 1 && m.Name == "mlp") Add("model.in_channels", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 1 channel, but model.in_channels is {m.InChannels}");
+        }
+    }
+
+    private void CheckAdapterAndLoss(AdapterConfig a, LossConfig l)
+    {
+        Choice("adapter.method", a.Method, AdapterMethods);
+        for (var i = 0; i < a.ModulesToSave.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(a.ModulesToSave[i])) Add($"adapter.modules_to_save[{i}]", ConfigErrorCodes.OutOfRange, "adapter.modules_to_save entries must be module names, not empty");
+        }
+        Choice("loss.name", l.Name, Losses);
+        Range(l.LabelSmoothing is >= 0 and < 1, "loss.label_smoothing", "in [0, 1)", l.LabelSmoothing);
+        if (l.Name == "mse" && l.LabelSmoothing > 0)
+        {
+            Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing applies to cross_entropy only, but loss.name is mse (at {At("loss.name")})");
+        }
+    }
+
+    private void CheckData(DataConfig d)
+    {
+        Choice("data.dataset", d.Dataset, Datasets);
+        if (d.Dataset is "csv" or "jsonl")
+        {
+            if (string.IsNullOrWhiteSpace(d.Path)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.path (the training file)");
+            if (d.FeatureColumns.Count == 0) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.feature_columns");
+            if (string.IsNullOrWhiteSpace(d.LabelColumn)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.label_column");
+        }
+        else if (d.Dataset == "fashion_mnist")
+        {
+            (string Key, bool Set)[] tabularOnly =
+            [
+                ("data.eval_path", d.EvalPath is not null),
+                ("data.feature_columns", d.FeatureColumns.Count > 0),
+                ("data.label_column", d.LabelColumn is not null),
+            ];
+            foreach (var (key, set) in tabularOnly.Where(k => k.Set))
+            {
+                Add(key, ConfigErrorCodes.Conflict, $"{key} applies to csv/jsonl datasets only, but data.dataset is fashion_mnist");
+            }
+        }
+    }
+
+    private void CheckTrain(TrainConfig t)
+    {
+        Range(t.NumTrainEpochs > 0, "train.num_train_epochs", "> 0", t.NumTrainEpochs);
+        Range(t.MaxSteps == -1 || t.MaxSteps > 0, "train.max_steps", "-1 (use num_train_epochs) or > 0", t.MaxSteps);
+        Range(t.PerDeviceTrainBatchSize >= 1, "train.per_device_train_batch_size", ">= 1", t.PerDeviceTrainBatchSize);
+        Range(t.GradientAccumulationSteps >= 1, "train.gradient_accumulation_steps", ">= 1", t.GradientAccumulationSteps);
+        Range(t.LearningRate > 0, "train.learning_rate", "> 0", t.LearningRate);
+        Range(t.WeightDecay >= 0, "train.weight_decay", ">= 0", t.WeightDecay);
+        Choice("train.optim", t.Optim, Optimizers);
+        Range(t.AdamBeta1 is >= 0 and < 1, "train.adam_beta1", "in [0, 1)", t.AdamBeta1);
+        Range(t.AdamBeta2 is >= 0 and < 1, "train.adam_beta2", "in [0, 1)", t.AdamBeta2);
+        Range(t.AdamEpsilon > 0, "train.adam_epsilon", "> 0", t.AdamEpsilon);
+        Range(t.Momentum is >= 0 and < 1, "train.momentum", "in [0, 1)", t.Momentum);
+        Range(t.MaxGradNorm >= 0, "train.max_grad_norm", ">= 0 (0 disables clipping)", t.MaxGradNorm);
+        Choice("train.lr_scheduler_type", t.LrSchedulerType, Schedulers);
+        Range(t.WarmupSteps >= 0, "train.warmup_steps", ">= 0", t.WarmupSteps);
+        Range(t.WarmupRatio is >= 0 and < 1, "train.warmup_ratio", "in [0, 1)", t.WarmupRatio);
+        Range(t.NumThreads is null or >= 1, "train.num_threads", "null or >= 1", t.NumThreads);
+        if (!DevicePattern().IsMatch(t.Device))
+        {
+            Add("train.device", ConfigErrorCodes.InvalidChoice, $"train.device must be cpu, cuda or cuda:N (got '{t.Device}')");
+        }
+        if (t.WarmupSteps > 0 && t.WarmupRatio > 0)
+        {
+            Add("train.warmup_steps", ConfigErrorCodes.Conflict,
+                $"train.warmup_steps and train.warmup_ratio cannot both be set; keep one (train.warmup_ratio is set at {At("train.warmup_ratio")})");
+        }
+        if (t.Momentum > 0 && t.Optim != "sgd")
+        {
+            Add("train.momentum", ConfigErrorCodes.Conflict, $"train.momentum applies to optim sgd only, but train.optim is {t.Optim} (at {At("train.optim")})");
+        }
+        if (t.Nesterov && (t.Optim != "sgd" || t.Momentum <= 0))
+        {
+            Add("train.nesterov", ConfigErrorCodes.Conflict, $"train.nesterov needs train.optim sgd and train.momentum > 0 (got optim {t.Optim}, momentum {Format(t.Momentum)})");
+        }
+    }
+
+    [GeneratedRegex(@"^(cpu|cuda|cuda:\d+)$")]
+    private static partial Regex DevicePattern();
+
+    private ConfigLocation At(string path)
+    {
+        // The key itself, else its list (for an item), else its section, else the file.
+        for (var p = path; p.Length > 0; p = p.Contains('[', StringComparison.Ordinal) ? p[..p.IndexOf('[', StringComparison.Ordinal)] : p.Contains('.', StringComparison.Ordinal) ? p[..p.LastIndexOf('.')] : "")
+        {
+            if (_locations.TryGetValue(p, out var location)) return location;
+        }
+        return _fallback;
+    }
+
+    private void Add(string path, string code, string message) => _diagnostics.Add(new(At(path), code, message));
+
+    private void Range(bool ok, string path, string requirement, object? got)
+    {
+        if (!ok) Add(path, ConfigErrorCodes.OutOfRange, $"{path} must be {requirement} (got {Format(got)})");
+    }
+
+    private void Choice(string path, string value, string[] allowed)
+    {
+        if (allowed.Contains(value, StringComparer.Ordinal)) return;
+        var suggestion = DidYouMean.Suggest(value, allowed);
+        var hint = suggestion is null ? "" : $"; did you mean '{suggestion}'?";
+        Add(path, ConfigErrorCodes.InvalidChoice, $"{path} must be one of {string.Join(", ", allowed)} (got '{value}'{hint})");
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "null",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

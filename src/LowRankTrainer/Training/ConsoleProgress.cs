@@ -6,8 +6,9 @@ namespace LowRankTrainer.Training;
 /// The console side of a run. Interactive: one line redrawn in place with <c>\r</c> (step/total,
 /// loss, lr, samples/s, ETA), at most ten times a second; events (evaluations, checkpoints) print
 /// on lines of their own. Not interactive (redirected, CI): plain lines at every log event only.
+/// Every line (never the redrawn one) is also appended to <paramref name="log"/> (<c>train.log</c>).
 /// </summary>
-internal sealed class ConsoleProgress(TextWriter console, bool interactive, long totalSteps)
+internal sealed class ConsoleProgress(TextWriter console, bool interactive, long totalSteps, TextWriter? log = null)
 {
     private long _lastDrawTicks;
     private int _lastWidth;
@@ -18,6 +19,7 @@ internal sealed class ConsoleProgress(TextWriter console, bool interactive, long
         ClearProgress();
         console.WriteLine(message);
         console.Flush();
+        log?.WriteLine(message);
     }
 
     /// <summary>After every step: redraws the progress line (interactive only, throttled).</summary>
@@ -36,9 +38,10 @@ internal sealed class ConsoleProgress(TextWriter console, bool interactive, long
     /// <summary>At a log event: a plain line when not interactive.</summary>
     public void Log(MetricsEntry entry, TimeSpan? eta)
     {
-        if (interactive) return;
-        Line(Describe(entry.Step, entry.Loss, entry.LearningRate ?? 0, entry.SamplesPerSecond ?? 0, eta) +
-             (entry.GradNorm is { } g ? string.Create(CultureInfo.InvariantCulture, $" | grad_norm {g:G4}") : ""));
+        var text = Describe(entry.Step, entry.Loss, entry.LearningRate ?? 0, entry.SamplesPerSecond ?? 0, eta) +
+                   (entry.GradNorm is { } g ? string.Create(CultureInfo.InvariantCulture, $" | grad_norm {g:G4}") : "");
+        if (interactive) log?.WriteLine(text);
+        else Line(text);
     }
 
     /// <summary>Ends the progress line (before the final summary).</summary>

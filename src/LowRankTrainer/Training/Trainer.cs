@@ -63,6 +63,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': the trainer runs on the CPU only so far");
         if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
+        foreach (var (key, value) in new[] { ("eval.eval_strategy", config.Eval.EvalStrategy), ("checkpoint.save_strategy", config.Checkpoint.SaveStrategy) })
+        {
+            if (value is not ("no" or "steps" or "epoch")) throw new ArgumentException($"{key} must be no, steps or epoch (got '{value}')");
+        }
         var runName = t.RunName ?? config.Name ?? "run";
         var resumeFrom = t.ResumeFromCheckpoint switch
         {
@@ -100,7 +104,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
         using var metrics = new MetricsLog(runDir);
         foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
-        var progress = new ConsoleProgress(console, _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected), totalSteps);
+        using var trainLog = new StreamWriter(Path.Combine(runDir, "train.log")) { AutoFlush = true, NewLine = "\n" };
+        var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
+        var progress = new ConsoleProgress(console, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
         progress.Line(counts.ToPeftLine());
         progress.Line(string.Create(CultureInfo.InvariantCulture,

@@ -62,6 +62,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var t = config.Train;
         if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': the trainer runs on the CPU only so far");
         if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
+        if (config.Adapter.Method != "none") throw new NotSupportedException($"adapter.method '{config.Adapter.Method}': only 'none' (full fine-tuning or modules_to_save) is implemented so far");
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
         foreach (var (key, value) in new[] { ("eval.eval_strategy", config.Eval.EvalStrategy), ("checkpoint.save_strategy", config.Checkpoint.SaveStrategy) })
         {

@@ -133,6 +133,13 @@ public static class TrainingCheckpoint
         {
             throw new InvalidDataException($"{folder}/{ModelFile} holds tensors the model does not have: {string.Join(", ", result.UnexpectedKeys)}");
         }
+        // A trainable-only checkpoint may omit the frozen base (rebuilt from the seed), never a trained tensor.
+        var trained = model.NamedParameters().Where(p => p.Parameter.RequiresGrad).Select(p => p.Name).Intersect(result.MissingKeys).ToList();
+        if (trained.Count > 0)
+        {
+            throw new InvalidDataException($"{folder}/{ModelFile} lacks trainable tensors {string.Join(", ", trained)} " +
+                                           "(was it saved with other adapter.modules_to_save?)");
+        }
         var groups = JsonSerializer.Deserialize<OptimizerJson>(File.ReadAllText(Path.Combine(folder, "optimizer.json")), _json)
                      ?? throw new InvalidDataException($"{folder}/optimizer.json is empty");
         var tensors = new Dictionary<string, Tensor>(SafetensorsFile.ReadAll(Path.Combine(folder, "optimizer.safetensors")));

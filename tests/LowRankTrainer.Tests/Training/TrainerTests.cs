@@ -165,4 +165,14 @@ public class TrainerTests
         Assert.Equal("failed", summary.Status);
         Assert.Equal(e.Message, summary.ErrorMsg);
     }
+
+    [Fact]
+    public void Resume_FullRunFromAHeadOnlyCheckpoint_SaysWhatIsMissing()
+    {
+        using var tiny = new TinyRun();
+        var headOnly = tiny.RunUntil(tiny.Config() with { Adapter = new AdapterConfig { ModulesToSave = ["layers.3"] } }, 10);
+        var e = Assert.Throws<InvalidDataException>(() =>
+            tiny.Run(tiny.Config() with { Train = tiny.Config().Train with { ResumeFromCheckpoint = headOnly.LastCheckpoint } }));
+        Assert.Contains("lacks trainable tensors layers.0.weight, layers.0.bias", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -111,4 +111,24 @@ public class TrainerOptionsTests
         var e = Assert.Throws<ArgumentException>(() => tiny.Run(tiny.Config() with { Eval = new EvalConfig { EvalStrategy = "step" } }));
         Assert.Contains("eval.eval_strategy must be no, steps or epoch (got 'step')", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("lenet5", "classifier.4")]
+    [InlineData("cnn", "classifier")]
+    public void ImageModels_TrainOnImages_AndFreezeToTheirHead(string name, string head)
+    {
+        using var tiny = new TinyRun();
+        using var g = new Generator(3);
+        using var scope = new DisposeScope();
+        using var images = new LowRankTrainer.Data.TensorDataset(Tensor.Rand([48, 1, 28, 28], g), Tensor.RandInt(0, 10, [48], g));
+        var config = tiny.Config() with
+        {
+            Model = new ModelConfig { Name = name },
+            Adapter = new AdapterConfig { ModulesToSave = [head] },
+            Train = tiny.Config().Train with { MaxSteps = 3 },
+        };
+        var result = new Trainer(config, TinyRun.Yaml, TextWriter.Null, new TrainerOptions { TrainData = images, EvalData = images, Interactive = false }).Run();
+        Assert.Equal(3, result.Summary.GlobalStep);
+        Assert.Equal(name == "cnn" ? 31_370 : 850, result.Summary.NumTrainableParams);
+    }
 }

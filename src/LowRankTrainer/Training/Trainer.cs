@@ -95,6 +95,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
         var loss = new LossFunction(config.Loss);
         var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator);
+        if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && modulesToSave.Count > 0)
+        {
+            throw new ArgumentException($"{resumeFrom} was trained on a frozen base initialised with train.seed {savedSeed}; " +
+                                        $"resuming with seed {t.Seed} would rebuild a different base");
+        }
         var dataSeed = unchecked((ulong)(t.DataSeed ?? t.Seed));
         using var loader = new ShuffledBatches(data.Train, bs, resumed?.Cursor() ?? new DataCursor(0, 0, dataSeed), config.Data.Shuffle, config.Data.DropLast);
 
@@ -152,7 +157,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 GlobalStep = step, Epoch = Epoch(), MaxSteps = totalSteps, NumTrainEpochs = t.NumTrainEpochs,
                 LoggingSteps = config.Logging.LoggingSteps, EvalSteps = config.Eval.EvalSteps, SaveSteps = config.Checkpoint.SaveSteps,
                 TrainBatchSize = bs, LogHistory = metrics.History.ToList(), DataCursor = JsonNode.Parse(loader.Cursor.ToJson())!.AsObject(),
-                LoggingWindowLossSum = windowLoss, LoggingWindowSteps = windowSteps,
+                LoggingWindowLossSum = windowLoss, LoggingWindowSteps = windowSteps, Seed = t.Seed,
             };
             using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
             lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state);

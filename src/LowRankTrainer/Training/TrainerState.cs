@@ -52,6 +52,12 @@ public sealed record TrainerState
     /// <summary>Where the training data stream stands (see <see cref="Data.DataCursor"/>).</summary>
     public JsonObject? DataCursor { get; init; }
 
+    /// <summary>
+    /// <c>train.seed</c> of the run: a trainable-only checkpoint omits the frozen base, which a resumed
+    /// run rebuilds from this seed, so resuming with another seed is refused.
+    /// </summary>
+    public long? Seed { get; init; }
+
     /// <summary>Sum of the step losses of the current, not yet logged, window.</summary>
     public double LoggingWindowLossSum { get; init; }
 

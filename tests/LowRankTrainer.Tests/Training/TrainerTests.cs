@@ -175,4 +175,15 @@ public class TrainerTests
             tiny.Run(tiny.Config() with { Train = tiny.Config().Train with { ResumeFromCheckpoint = headOnly.LastCheckpoint } }));
         Assert.Contains("lacks trainable tensors layers.0.weight, layers.0.bias", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Resume_FrozenBaseWithAnotherSeed_IsRefused()
+    {
+        using var tiny = new TinyRun();
+        var config = tiny.Config() with { Adapter = new AdapterConfig { ModulesToSave = ["layers.3"] } };
+        var first = tiny.RunUntil(config, 10);
+        var e = Assert.Throws<ArgumentException>(() =>
+            tiny.Run(config with { Train = config.Train with { Seed = 8, ResumeFromCheckpoint = first.LastCheckpoint } }));
+        Assert.Contains("initialised with train.seed 7", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,37 @@
+using LowRankTrainer.Config;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+
+namespace LowRankTrainer.Models;
+
+/// <summary>Builds the model a <see cref="ModelConfig"/> names (<c>model.name</c>).</summary>
+public static class ModelFactory
+{
+    /// <summary>The names <see cref="Create"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["mlp", "lenet5", "cnn"];
+
+    /// <summary>
+    /// Creates the model, drawing every initial weight from <paramref name="generator"/> (seed it from
+    /// <c>train.seed</c> so a run is reproducible); the generator also drives dropout masks, so the
+    /// caller keeps it alive as long as the model and saves its state with each checkpoint.
+    /// </summary>
+    /// <param name="config">The model section.</param>
+    /// <param name="generator">Initialisation and dropout randomness (not owned).</param>
+    /// <param name="inputFeatures">For the MLP on tabular data: the number of feature columns
+    /// (default: in_channels·image_size², 784 for Fashion-MNIST).</param>
+    /// <exception cref="ArgumentException">An unknown model name, listing the known ones.</exception>
+    public static Module<Tensor, Tensor> Create(ModelConfig config, Generator generator, long? inputFeatures = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(generator);
+        if (config.Dropout is < 0 or >= 1) throw new ArgumentException($"model.dropout must be in [0, 1), got {config.Dropout}", nameof(config));
+        return config.Name switch
+        {
+            "mlp" => new Mlp(inputFeatures ?? (long)config.InChannels * config.ImageSize * config.ImageSize,
+                             config.HiddenSizes, config.NumClasses, config.Dropout, generator),
+            "lenet5" => new LeNet5(config.InChannels, config.ImageSize, config.NumClasses, config.Dropout, generator),
+            "cnn" => new SmallCnn(config.InChannels, config.ImageSize, config.NumClasses, config.Dropout, generator),
+            _ => throw new ArgumentException($"unknown model.name '{config.Name}'; known models: {string.Join(", ", Names)}", nameof(config)),
+        };
+    }
+}

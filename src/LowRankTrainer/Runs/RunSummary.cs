@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LowRankTrainer.Runs;
+
+/// <summary>
+/// <c>summary.json</c>: the end-of-run facts, shaped after PEFT's <c>method_comparison</c> result
+/// files (status, timings, parameter counts, final metrics) with HF's <c>train_runtime</c> /
+/// <c>train_samples_per_second</c> meaning for the throughput.
+/// </summary>
+public sealed record RunSummary
+{
+    private static readonly JsonSerializerOptions _json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary><c>success</c>, <c>cancelled</c> or <c>failed</c>.</summary>
+    public string Status { get; init; } = "success";
+
+    /// <summary>The error message of a failed run.</summary>
+    public string? ErrorMsg { get; init; }
+
+    /// <summary>The run name.</summary>
+    public string RunName { get; init; } = "";
+
+    /// <summary>When the run started (ISO 8601).</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The checkpoint this run resumed from, if any.</summary>
+    public string? ResumedFrom { get; init; }
+
+    /// <summary>Optimizer steps reached.</summary>
+    public long GlobalStep { get; init; }
+
+    /// <summary>Planned optimizer steps.</summary>
+    public long MaxSteps { get; init; }
+
+    /// <summary>Fractional epochs reached.</summary>
+    public double Epoch { get; init; }
+
+    /// <summary>Mean training loss over the last logging window (or the last step).</summary>
+    public double? TrainLoss { get; init; }
+
+    /// <summary>Final evaluation loss.</summary>
+    public double? EvalLoss { get; init; }
+
+    /// <summary>Final evaluation accuracy.</summary>
+    public double? EvalAccuracy { get; init; }
+
+    /// <summary>Seconds this process spent in the run (setup, training, evaluation, saving).</summary>
+    public double TrainRuntime { get; init; }
+
+    /// <summary>Training samples per second over this process's steps.</summary>
+    public double TrainSamplesPerSecond { get; init; }
+
+    /// <summary>Parameters that were trained.</summary>
+    public long NumTrainableParams { get; init; }
+
+    /// <summary>All parameters of the model.</summary>
+    public long NumTotalParams { get; init; }
+
+    /// <summary>Indented JSON with snake_case keys.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, _json);
+
+    /// <summary>Parses <c>summary.json</c>.</summary>
+    public static RunSummary FromJson(string json) =>
+        JsonSerializer.Deserialize<RunSummary>(json, _json) ?? throw new JsonException("summary.json is null");
+}

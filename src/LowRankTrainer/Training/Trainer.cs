@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using LowRankTrainer.Config;
+using LowRankTrainer.Data;
+using LowRankTrainer.Models;
+using LowRankTrainer.Runs;
+using LowRankTrainer.Checkpoints.Safetensors;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+using LowRankTrainer.Torch.Optim;
+
+namespace LowRankTrainer.Training;
+
+/// <summary>
+/// The training loop (one loop, no inheritance hierarchy — torchtune's recipe rule): builds data,
+/// model, trainable parameters, optimizer, schedule and loss from an <see cref="ExperimentConfig"/>,
+/// trains, evaluates, logs and checkpoints into a run folder, and resumes exactly.
+/// </summary>
+/// <remarks>
+/// <para>Features and the keys that control them:</para>
+/// <list type="bullet">
+/// <item>Length: <c>train.max_steps</c> optimizer steps, else ⌈<c>num_train_epochs</c> · batches per
+/// epoch / <c>gradient_accumulation_steps</c>⌉.</item>
+/// <item>Gradient accumulation: each optimizer step runs G = <c>gradient_accumulation_steps</c>
+/// micro-batches of <c>per_device_train_batch_size</c>, backpropagating loss/G each, so the gradient
+/// is the mean over the G micro-batches; then clipping to <c>max_grad_norm</c> (0: none), the
+/// optimizer step, the schedule step and zero_grad. Each micro-batch runs in its own
+/// <see cref="DisposeScope"/>, so no per-step tensor outlives the step.</item>
+/// <item>Watchdog: a non-finite loss or gradient norm stops the run with <see cref="NonFiniteLossException"/>
+/// before the weights are touched.</item>
+/// <item>Logging every <c>logging.logging_steps</c>: the mean loss over the window, the step's lr and
+/// gradient norm, samples/s → <c>metrics.jsonl</c>, <c>metrics.csv</c> and the console.</item>
+/// <item>Evaluation (<c>eval.eval_strategy</c> steps/epoch): eval_loss and eval_accuracy, plus once at
+/// the end unless the last step was just evaluated.</item>
+/// <item>Checkpoints (<c>checkpoint.save_strategy</c>, <c>save_steps</c>, <c>save_total_limit</c>): see
+/// <see cref="TrainingCheckpoint"/>. Cancellation stops after the current step and saves one.</item>
+/// <item>Resume (<c>train.resume_from_checkpoint</c>: a folder or <c>auto</c>): weights, optimizer,
+/// schedule, RNG and data cursor are restored, so N steps + resume + N steps equals 2N steps bit for
+/// bit on CPU. The resumed run gets a new run folder whose metrics start with the checkpoint's log history.</item>
+/// <item>Seeds: <c>torch.manual_seed(train.seed)</c>, a model generator seeded with <c>train.seed</c>
+/// (initialisation, then dropout), and data order from <c>train.data_seed</c> (default: seed).</item>
+/// <item>Frozen base: a non-empty <c>adapter.modules_to_save</c> freezes everything else; checkpoints
+/// then hold only those modules' weights.</item>
+/// </list>
+/// </remarks>
+/// <param name="config">The experiment.</param>
+/// <param name="resolvedConfigYaml">The fully resolved YAML, saved as the run's <c>config.yaml</c>.</param>
+/// <param name="console">Where progress goes.</param>
+/// <param name="options">Run-folder location, clock, console mode, injected data.</param>
+public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, TextWriter console, TrainerOptions? options = null)
+{
+    private readonly TrainerOptions _options = options ?? new TrainerOptions();
+
+    /// <summary>Trains to the end (or until <paramref name="cancellationToken"/> fires) and returns the outcome.</summary>
+    public TrainResult Run(CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(console);
+        var clock = Stopwatch.StartNew();
+        var createdAt = _options.Clock();
+        var t = config.Train;
+        if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': the trainer runs on the CPU only so far");
+        if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
+        if (config.Adapter.Method != "none") throw new NotSupportedException($"adapter.method '{config.Adapter.Method}': only 'none' (full fine-tuning or modules_to_save) is implemented so far");
+        if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
+        foreach (var (key, value) in new[] { ("eval.eval_strategy", config.Eval.EvalStrategy), ("checkpoint.save_strategy", config.Checkpoint.SaveStrategy) })
+        {
+            if (value is not ("no" or "steps" or "epoch")) throw new ArgumentException($"{key} must be no, steps or epoch (got '{value}')");
+        }
+        var runName = t.RunName ?? config.Name ?? "run";
+        var resumeFrom = t.ResumeFromCheckpoint switch
+        {
+            null or "" => null,
+            "auto" => RunFolder.FindLatestCheckpoint(t.OutputDir, runName),
+            var path => path,
+        };
+
+        TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
+        using var generator = new Generator(unchecked((ulong)t.Seed));
+        using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
+        long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
+        using var model = ModelFactory.Create(config.Model, generator, features);
+        var modulesToSave = config.Adapter.ModulesToSave;
+        var trainable = TrainableParameters.Apply(model, modulesToSave);
+        var trainableTensors = trainable.Select(p => p.Value).ToList();
+        var counts = ParameterSummary.Of(model);
+        using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
+        var bs = t.PerDeviceTrainBatchSize;
+        var accum = t.GradientAccumulationSteps;
+        var n = data.Train.Count;
+        var batchesPerEpoch = config.Data.DropLast ? n / bs : (n + bs - 1) / bs;
+        var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
+        if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
+        var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
+        var loss = new LossFunction(config.Loss);
+        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator);
+        if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && modulesToSave.Count > 0)
+        {
+            throw new ArgumentException($"{resumeFrom} was trained on a frozen base initialised with train.seed {savedSeed}; " +
+                                        $"resuming with seed {t.Seed} would rebuild a different base");
+        }
+        var dataSeed = unchecked((ulong)(t.DataSeed ?? t.Seed));
+        using var loader = new ShuffledBatches(data.Train, bs, resumed?.Cursor() ?? new DataCursor(0, 0, dataSeed), config.Data.Shuffle, config.Data.DropLast);
+
+        var runDir = _options.RunDirectory ?? RunFolder.Create(t.OutputDir, runName, createdAt);
+        Directory.CreateDirectory(runDir);
+        File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
+        File.WriteAllText(Path.Combine(runDir, "env.json"), EnvironmentReport.Capture().ToJson());
+        var checkpointsDir = Path.Combine(runDir, "checkpoints");
+        using var metrics = new MetricsLog(runDir);
+        foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
+        using var trainLog = new StreamWriter(Path.Combine(runDir, "train.log")) { AutoFlush = true, NewLine = "\n" };
+        var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
+        var progress = new ConsoleProgress(console, interactive, totalSteps, trainLog);
+        progress.Line($"run folder: {runDir}");
+        progress.Line(counts.ToPeftLine());
+        progress.Line(string.Create(CultureInfo.InvariantCulture,
+            $"batch: {bs} samples × {accum} accumulation = {bs * accum} samples per step; {batchesPerEpoch} batches per epoch; {totalSteps} steps"));
+        if (resumeFrom is not null) progress.Line($"resumed from {resumeFrom} at step {resumed!.GlobalStep}");
+        else if (t.ResumeFromCheckpoint == "auto") progress.Line($"resume_from_checkpoint: auto found no checkpoint under {Path.Combine(t.OutputDir, runName)}; starting fresh");
+
+        var step = resumed?.GlobalStep ?? 0;
+        var startStep = step;
+        var windowLoss = resumed?.LoggingWindowLossSum ?? 0;
+        var windowSteps = resumed?.LoggingWindowSteps ?? 0;
+        long windowSamples = 0, totalSamples = 0;
+        var windowClock = Stopwatch.StartNew();
+        var loopClock = Stopwatch.StartNew();
+        long lastEvalStep = -1;
+        string? lastCheckpoint = null;
+        (double Loss, double? Accuracy)? lastEval = null;
+        var status = "success";
+        double Epoch() => loader.Epoch + ((double)loader.BatchIndex / loader.BatchesPerEpoch);
+        TimeSpan? Eta() => step > startStep ? loopClock.Elapsed / (step - startStep) * (totalSteps - step) : null;
+
+        void Evaluate()
+        {
+            if (data.Eval is null) return;
+            var watch = Stopwatch.StartNew();
+            var result = loss.Evaluate(model, data.Eval, config.Eval.PerDeviceEvalBatchSize);
+            lastEval = result;
+            lastEvalStep = step;
+            metrics.Write(new MetricsEntry
+            {
+                Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy,
+                EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
+            });
+            progress.Line(string.Create(CultureInfo.InvariantCulture,
+                $"step {step}: eval_loss {result.Loss:F4}{(result.Accuracy is { } a ? $", eval_accuracy {a:P2}" : "")}"));
+        }
+
+        void Save()
+        {
+            var state = new TrainerState
+            {
+                GlobalStep = step, Epoch = Epoch(), MaxSteps = totalSteps, NumTrainEpochs = t.NumTrainEpochs,
+                LoggingSteps = config.Logging.LoggingSteps, EvalSteps = config.Eval.EvalSteps, SaveSteps = config.Checkpoint.SaveSteps,
+                TrainBatchSize = bs, LogHistory = metrics.History.ToList(), DataCursor = JsonNode.Parse(loader.Cursor.ToJson())!.AsObject(),
+                LoggingWindowLossSum = windowLoss, LoggingWindowSteps = windowSteps, Seed = t.Seed,
+            };
+            using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
+            lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state);
+            TrainingCheckpoint.Rotate(checkpointsDir, config.Checkpoint.SaveTotalLimit);
+            progress.Line($"step {step}: saved {lastCheckpoint}");
+        }
+
+        try
+        {
+            model.Train();
+            while (step < totalSteps)
+            {
+                var epochBefore = loader.Epoch;
+                var lr = optimizer.ParamGroups[0].Lr;
+                double stepLoss = 0;
+                for (var micro = 0; micro < accum; micro++)
+                {
+                    using var scope = new DisposeScope();
+                    var batch = loader.Next();
+                    var value = loss.Compute(model.Forward(batch.Inputs), batch.Targets);
+                    var v = value.ToDouble();
+                    if (!double.IsFinite(v))
+                    {
+                        throw new NonFiniteLossException($"the training loss is {v} at step {step + 1} (micro-batch {micro + 1} of {accum}, " +
+                                                         $"epoch {batch.Epoch}, batch {batch.BatchIndex}); lower train.learning_rate or check the data")
+                        { Step = step + 1, Value = v };
+                    }
+                    (value / accum).Backward();
+                    stepLoss += v / accum;
+                    windowSamples += batch.Size;
+                    totalSamples += batch.Size;
+                }
+                // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
+                var gradNorm = GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
+                if (!double.IsFinite(gradNorm))
+                {
+                    throw new NonFiniteLossException($"the gradient norm is {gradNorm} at step {step + 1} (loss {stepLoss}); lower train.learning_rate")
+                    { Step = step + 1, Value = gradNorm };
+                }
+                optimizer.Step();
+                scheduler.Step();
+                optimizer.ZeroGrad();
+                step++;
+                windowLoss += stepLoss;
+                windowSteps++;
+
+                var log = config.Logging;
+                if ((log.LoggingSteps > 0 && step % log.LoggingSteps == 0) || (log.LoggingFirstStep && step == 1) || step == totalSteps)
+                {
+                    var entry = new MetricsEntry
+                    {
+                        Step = step, Epoch = Epoch(), Loss = windowLoss / windowSteps, LearningRate = lr, GradNorm = gradNorm,
+                        SamplesPerSecond = windowSamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9), ElapsedSeconds = clock.Elapsed.TotalSeconds,
+                    };
+                    metrics.Write(entry);
+                    progress.Log(entry, Eta());
+                    (windowLoss, windowSteps, windowSamples) = (0, 0, 0);
+                    windowClock.Restart();
+                }
+                progress.Step(step, metrics.History.LastOrDefault(e => e.Loss is not null)?.Loss, lr, totalSamples / loopClock.Elapsed.TotalSeconds, Eta());
+
+                var epochEnded = loader.Epoch > epochBefore;
+                if (Due(config.Eval.EvalStrategy, config.Eval.EvalSteps, step, epochEnded)) Evaluate();
+                if (Due(config.Checkpoint.SaveStrategy, config.Checkpoint.SaveSteps, step, epochEnded)) Save();
+                _options.StepCompleted?.Invoke(step);
+                if (cancellationToken.IsCancellationRequested && step < totalSteps)
+                {
+                    status = "cancelled";
+                    progress.Line($"cancelled after step {step}; saving a checkpoint");
+                    Save();
+                    break;
+                }
+            }
+
+            if (status == "success")
+            {
+                if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
+                var final = Path.Combine(runDir, "final");
+                Directory.CreateDirectory(final);
+                using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
+                SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
+                    new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
+            }
+        }
+        catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
+        {
+            progress.Finish();
+            WriteSummary("failed", e.Message);
+            throw;
+        }
+        progress.Finish();
+        var summary = WriteSummary(status, null);
+        var accuracy = summary.EvalAccuracy is { } acc ? string.Create(CultureInfo.InvariantCulture, $", eval accuracy {acc:P2}") : "";
+        progress.Line(string.Create(CultureInfo.InvariantCulture,
+            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s); train loss {summary.TrainLoss:F4}{accuracy}"));
+        return new TrainResult(runDir, summary, lastCheckpoint);
+
+        RunSummary WriteSummary(string outcome, string? error)
+        {
+            var summary = new RunSummary
+            {
+                Status = outcome, ErrorMsg = error, RunName = runName, CreatedAt = createdAt, ResumedFrom = resumeFrom,
+                GlobalStep = step, MaxSteps = totalSteps, Epoch = Epoch(),
+                TrainLoss = metrics.History.LastOrDefault(e => e.Loss is not null)?.Loss,
+                EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy,
+                TrainRuntime = clock.Elapsed.TotalSeconds, TrainSamplesPerSecond = totalSamples / Math.Max(loopClock.Elapsed.TotalSeconds, 1e-9),
+                NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
+            };
+            File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
+            return summary;
+        }
+    }
+
+    // "steps": every `every` steps; "epoch": when this step finished an epoch; "no": never.
+    private static bool Due(string strategy, int every, long step, bool epochEnded) => strategy switch
+    {
+        "steps" => every > 0 && step % every == 0,
+        "epoch" => epochEnded,
+        "no" => false,
+        _ => throw new ArgumentException($"unknown strategy '{strategy}'; known: no, steps, epoch"),
+    };
+}

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.Json;
+using LowRankTrainer.Checkpoints.Safetensors;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+using LowRankTrainer.Torch.Optim;
+using LowRankTrainer.Torch.Optim.Schedulers;
+
+namespace LowRankTrainer.Training;
+
+/// <summary>
+/// A resumable checkpoint folder, <c>checkpoints/step-NNNNNN/</c>:
+/// <list type="bullet">
+/// <item><c>model.safetensors</c>: the full state dict, or for frozen-base runs only the trainable
+/// modules' tensors under the same dotted names (metadata <c>lrt_weights</c> = <c>full</c> or <c>trainable</c>);</item>
+/// <item><c>optimizer.safetensors</c> (<c>state.{i}.exp_avg</c>, … as PyTorch names them) and
+/// <c>optimizer.json</c> (the param groups);</item>
+/// <item><c>scheduler.json</c> (step count and base learning rates);</item>
+/// <item><c>rng_state.safetensors</c> (model and default CPU generator states);</item>
+/// <item><c>trainer_state.json</c> (HF TrainerState names plus the data cursor).</item>
+/// </list>
+/// Written into a hidden temporary folder, then renamed into place, so a folder named
+/// <c>step-*</c> is always complete.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <summary>The weights file.</summary>
+    public const string ModelFile = "model.safetensors";
+
+    /// <summary>The trainer state file; its presence marks a checkpoint folder.</summary>
+    public const string StateFile = "trainer_state.json";
+
+    private static readonly JsonSerializerOptions _json = new(MetricsLog.Json) { WriteIndented = true };
+
+    /// <summary>The folder name of step <paramref name="step"/>: <c>step-000500</c> (zero-padded so names sort).</summary>
+    public static string FolderName(long step) => "step-" + step.ToString("D6", CultureInfo.InvariantCulture);
+
+    /// <summary>The step of a <c>step-NNNNNN</c> folder, or null for any other name.</summary>
+    public static long? StepOf(string folder)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        return name.StartsWith("step-", StringComparison.Ordinal)
+               && long.TryParse(name.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : null;
+    }
+
+    /// <summary>Complete checkpoints under <paramref name="checkpointsDirectory"/>, oldest (lowest step) first.</summary>
+    public static IReadOnlyList<string> List(string checkpointsDirectory)
+    {
+        if (!Directory.Exists(checkpointsDirectory)) return [];
+        return Directory.GetDirectories(checkpointsDirectory)
+            .Where(d => StepOf(d) is not null && File.Exists(Path.Combine(d, StateFile)))
+            .OrderBy(d => StepOf(d)!.Value)
+            .ToList();
+    }
+
+    /// <summary>Deletes the oldest checkpoints so that at most <paramref name="limit"/> remain (HF's save_total_limit).</summary>
+    public static void Rotate(string checkpointsDirectory, int? limit)
+    {
+        if (limit is not { } keep || keep < 1) return;
+        var all = List(checkpointsDirectory);
+        for (var i = 0; i < all.Count - keep; i++) Directory.Delete(all[i], recursive: true);
+    }
+
+    /// <summary>Writes a checkpoint atomically; returns its folder (left as it is if it already exists).</summary>
+    public static string Save(string checkpointsDirectory, long step, IEnumerable<KeyValuePair<string, Tensor>> weights, bool trainableOnly,
+                              IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(modelGenerator);
+        ArgumentNullException.ThrowIfNull(state);
+        var target = Path.Combine(checkpointsDirectory, FolderName(step));
+        if (Directory.Exists(target)) return target;
+        Directory.CreateDirectory(checkpointsDirectory);
+        var temp = Path.Combine(checkpointsDirectory, $".tmp-{FolderName(step)}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        try
+        {
+            SafetensorsWriter.Write(Path.Combine(temp, ModelFile), weights,
+                new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = trainableOnly ? "trainable" : "full" });
+            using (var opt = optimizer.SaveState())
+            {
+                SafetensorsWriter.Write(Path.Combine(temp, "optimizer.safetensors"), opt.Tensors);
+                File.WriteAllText(Path.Combine(temp, "optimizer.json"), JsonSerializer.Serialize(new { param_groups = opt.ParamGroups }, _json));
+            }
+            File.WriteAllText(Path.Combine(temp, "scheduler.json"), JsonSerializer.Serialize(scheduler.SaveState(), _json));
+            var rng = RngState.Capture(modelGenerator);
+            try
+            {
+                SafetensorsWriter.Write(Path.Combine(temp, "rng_state.safetensors"), rng);
+            }
+            finally
+            {
+                foreach (var t in rng.Values) t.Dispose();
+            }
+            // The state file last: with it, the folder counts as a checkpoint.
+            File.WriteAllText(Path.Combine(temp, StateFile), state.ToJson());
+            Directory.Move(temp, target);
+        }
+        catch
+        {
+            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+        return target;
+    }
+
+    /// <summary>
+    /// Restores a checkpoint into live objects: weights (strict for full checkpoints; for
+    /// trainable-only ones every saved tensor must match a parameter of the model), optimizer,
+    /// scheduler and RNG states. Returns the trainer state (global step, log history, data cursor).
+    /// </summary>
+    public static TrainerState Load(string folder, Module model, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(modelGenerator);
+        if (!File.Exists(Path.Combine(folder, StateFile)))
+        {
+            throw new FileNotFoundException($"'{folder}' is not a checkpoint folder (no {StateFile})", Path.Combine(folder, StateFile));
+        }
+        var state = TrainerState.FromJson(File.ReadAllText(Path.Combine(folder, StateFile)));
+        using var scope = new DisposeScope();
+        string kind;
+        using (var file = SafetensorsFile.Open(Path.Combine(folder, ModelFile)))
+        {
+            kind = file.Metadata.TryGetValue("lrt_weights", out var k) ? k : "full";
+        }
+        var weights = SafetensorsFile.ReadAll(Path.Combine(folder, ModelFile));
+        var result = model.LoadStateDict(weights, strict: kind != "trainable");
+        if (result.UnexpectedKeys.Count > 0)
+        {
+            throw new InvalidDataException($"{folder}/{ModelFile} holds tensors the model does not have: {string.Join(", ", result.UnexpectedKeys)}");
+        }
+        // A trainable-only checkpoint may omit the frozen base (rebuilt from the seed), never a trained tensor.
+        var trained = model.NamedParameters().Where(p => p.Parameter.RequiresGrad).Select(p => p.Name).Intersect(result.MissingKeys).ToList();
+        if (trained.Count > 0)
+        {
+            throw new InvalidDataException($"{folder}/{ModelFile} lacks trainable tensors {string.Join(", ", trained)} " +
+                                           "(was it saved with other adapter.modules_to_save?)");
+        }
+        var groups = JsonSerializer.Deserialize<OptimizerJson>(File.ReadAllText(Path.Combine(folder, "optimizer.json")), _json)
+                     ?? throw new InvalidDataException($"{folder}/optimizer.json is empty");
+        var tensors = new Dictionary<string, Tensor>(SafetensorsFile.ReadAll(Path.Combine(folder, "optimizer.safetensors")));
+        optimizer.LoadState(new OptimizerState(tensors, groups.ParamGroups));
+        var sched = JsonSerializer.Deserialize<SchedulerState>(File.ReadAllText(Path.Combine(folder, "scheduler.json")), _json)
+                    ?? throw new InvalidDataException($"{folder}/scheduler.json is empty");
+        scheduler.LoadState(sched);
+        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")));
+        return state;
+    }
+
+    private sealed record OptimizerJson
+    {
+        public ParamGroupState[] ParamGroups { get; init; } = [];
+    }
+}

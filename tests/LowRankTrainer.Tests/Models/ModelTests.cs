@@ -1,0 +1,105 @@
+using LowRankTrainer.Config;
+using LowRankTrainer.Models;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+
+namespace LowRankTrainer.Tests.Models;
+
+public class ModelTests
+{
+    private static Module<Tensor, Tensor> Create(ModelConfig config, ulong seed = 1)
+    {
+        using var g = new Generator(seed);
+        return ModelFactory.Create(config, g);
+    }
+
+    [Fact]
+    public void Mlp_784_256_256_10_HasPyTorchNamesAndCount()
+    {
+        using var model = Create(new ModelConfig { Name = "mlp", HiddenSizes = [256, 256] });
+        var names = model.NamedParameters().Select(p => p.Name).ToArray();
+        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias", "layers.4.weight", "layers.4.bias"], names);
+        Assert.Equal(269_322, ParameterSummary.Of(model).Total);
+        Assert.Equal("layers.4", ((IClassifierModel)model).HeadName);
+        Assert.Equal([10L, 256L], model.GetParameter("layers.4.weight").Value.Shape);
+    }
+
+    [Fact]
+    public void Mlp_WithDropout_HeadMovesToLayers6()
+    {
+        using var model = Create(new ModelConfig { Name = "mlp", HiddenSizes = [256, 256], Dropout = 0.1 });
+        Assert.Equal("layers.6", ((IClassifierModel)model).HeadName);
+        Assert.Equal(269_322, ParameterSummary.Of(model).Total);
+    }
+
+    [Theory]
+    [InlineData("mlp", 269_322)]
+    [InlineData("lenet5", 44_426)] // Li et al. 2018's LeNet: valid convs on 28×28 (hand count in LeNet5's doc)
+    [InlineData("cnn", 50_186)]
+    public void Create_ImageModels_MapImagesToTenLogits(string name, long count)
+    {
+        using var model = Create(new ModelConfig { Name = name });
+        using var scope = new DisposeScope();
+        var y = model.Forward(Tensor.Randn([3, 1, 28, 28]));
+        Assert.Equal([3L, 10L], y.Shape);
+        Assert.Equal(count, ParameterSummary.Of(model).Total);
+    }
+
+    [Fact]
+    public void LeNet5_Padding2_IsTheClassic61706()
+    {
+        using var g = new Generator(1);
+        using var model = new LeNet5(1, 28, 10, 0, g, padding: 2);
+        Assert.Equal(61_706, ParameterSummary.Of(model).Total);
+        Assert.Equal("classifier.4", model.HeadName);
+        Assert.Equal(["features.0.weight", "features.0.bias", "features.3.weight", "features.3.bias", "classifier.0.weight"],
+                     model.NamedParameters().Select(p => p.Name).Take(5).ToArray());
+    }
+
+    [Fact]
+    public void Create_SameSeed_SameWeights_OtherSeed_Different()
+    {
+        var config = new ModelConfig { Name = "cnn" };
+        using var a = Create(config, 5);
+        using var b = Create(config, 5);
+        using var c = Create(config, 6);
+        using var sa = a.StateDict();
+        using var sb = b.StateDict();
+        using var sc = c.StateDict();
+        Assert.All(sa, kv => Assert.True(kv.Value.ValueEquals(sb[kv.Key]), kv.Key));
+        Assert.False(sa["features.0.weight"].ValueEquals(sc["features.0.weight"]));
+    }
+
+    [Fact]
+    public void Create_UnknownName_ListsKnownModels()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Create(new ModelConfig { Name = "resnet" }));
+        Assert.Contains("'resnet'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("mlp, lenet5, cnn", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_TabularFeatures_SizesTheMlpInput()
+    {
+        using var g = new Generator(1);
+        using var model = ModelFactory.Create(new ModelConfig { HiddenSizes = [8], NumClasses = 3 }, g, inputFeatures: 5);
+        using var scope = new DisposeScope();
+        Assert.Equal([4L, 3L], model.Forward(Tensor.Randn([4, 5])).Shape);
+        Assert.Equal((5 * 8) + 8 + (8 * 3) + 3, ParameterSummary.Of(model).Total);
+    }
+
+    [Fact]
+    public void ParameterSummary_PeftLineAndTable()
+    {
+        using var model = Create(new ModelConfig { Name = "mlp", HiddenSizes = [256, 256] });
+        model.Freeze();
+        model.GetSubmodule("layers.4").Unfreeze();
+        var summary = ParameterSummary.Of(model);
+        Assert.Equal(2_570, summary.Trainable);
+        Assert.Equal("trainable params: 2,570 || all params: 269,322 || trainable%: 0.9542", summary.ToPeftLine());
+        var table = summary.ToTable();
+        Assert.Contains("layers.4.weight", table, StringComparison.Ordinal);
+        Assert.Contains("[10, 256]", table, StringComparison.Ordinal);
+        Assert.Contains("200,704", table, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,88 @@
+using LowRankTrainer.Checkpoints.Safetensors;
+using LowRankTrainer.Config;
+using LowRankTrainer.Data;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Training;
+
+namespace LowRankTrainer.Tests.Training;
+
+/// <summary>
+/// A tiny synthetic classification task and config for trainer tests: 4 Gaussian blobs in 16-d
+/// (centres ~ N(0, 3²), noise N(0, 1)), 256 training and 128 eval samples, an MLP 16-32-4.
+/// </summary>
+internal sealed class TinyRun : IDisposable
+{
+    public const string Yaml = "# tiny test run\nname: tiny\n";
+
+    public TinyRun()
+    {
+        using var g = new Generator(123);
+        using var scope = new DisposeScope();
+        var centres = Tensor.Randn([4, 16], g) * 3.0;
+        Train = Blobs(centres, 256, g);
+        Eval = Blobs(centres, 128, g);
+    }
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "lrt-train-" + Guid.NewGuid().ToString("N"));
+
+    public TensorDataset Train { get; }
+
+    public TensorDataset Eval { get; }
+
+    private static TensorDataset Blobs(Tensor centres, long n, Generator g)
+    {
+        var labels = Tensor.RandInt(0, 4, [n], g);
+        var x = centres.IndexSelect(0, labels) + Tensor.Randn([n, 16], g);
+        return new TensorDataset(x, labels);
+    }
+
+    /// <summary>20 steps of AdamW, batch 16 × accumulation 2 (8 steps per epoch), dropout and shuffling on.</summary>
+    public ExperimentConfig Config(string outputName = "runs") => new()
+    {
+        Name = "tiny",
+        Model = new ModelConfig { Name = "mlp", HiddenSizes = [32], NumClasses = 4, Dropout = 0.2 },
+        Train = new TrainConfig
+        {
+            OutputDir = Path.Combine(Root, outputName), MaxSteps = 20, PerDeviceTrainBatchSize = 16, GradientAccumulationSteps = 2,
+            LearningRate = 1e-2, WarmupSteps = 3, Seed = 7, MaxGradNorm = 1.0,
+        },
+        Eval = new EvalConfig { EvalStrategy = "steps", EvalSteps = 5, PerDeviceEvalBatchSize = 64 },
+        Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 10 },
+        Logging = new LoggingConfig { LoggingSteps = 1 },
+    };
+
+    public TrainResult Run(ExperimentConfig config, Action<long>? onStep = null, TensorDataset? train = null, CancellationToken token = default) =>
+        new Trainer(config, Yaml, TextWriter.Null, new TrainerOptions
+        {
+            TrainData = train ?? Train, EvalData = Eval, Interactive = false, StepCompleted = onStep,
+            Clock = () => new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        }).Run(token);
+
+    /// <summary>A run cancelled right after <paramref name="step"/> (it saves a checkpoint there).</summary>
+    public TrainResult RunUntil(ExperimentConfig config, long step)
+    {
+        using var cts = new CancellationTokenSource();
+        return Run(config, s => { if (s == step) cts.Cancel(); }, token: cts.Token);
+    }
+
+    public static OrderedDictionary<string, Tensor> Weights(string folder) =>
+        SafetensorsFile.ReadAll(Path.Combine(folder, TrainingCheckpoint.ModelFile));
+
+    public static void Free(OrderedDictionary<string, Tensor> tensors)
+    {
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Train.Dispose();
+        Eval.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,4 +1,6 @@
 using System.Globalization;
+using LowRankTrainer.Cli.Verbs;
+using LowRankTrainer.Config;
 using LowRankTrainer.Runs;
 using LowRankTrainer.Torch;
 
@@ -9,18 +11,24 @@ namespace LowRankTrainer.Cli;
 /// </summary>
 public static class CliApp
 {
-    private const string Usage =
-        """
-        usage: lrt <verb> [options]
+    private delegate int Verb(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr);
 
-        verbs:
-          info            what libtorch the shim runs on (version, CUDA, ABI, BLAS, threads) as JSON,
-                          plus a one-op self-check
-          --help, -h      this text
-          --version       the lrt version
+    private static readonly (string Name, string Summary, Verb Run)[] _verbs =
+    [
+        ("train", "train an experiment: lrt train <config.yaml> [section.key=value ...] [--dry-run]", TrainVerb.Run),
+        ("validate", "check a config, reporting every error as file(line,col)", ValidateVerb.Run),
+        ("print-config", "print a config fully resolved (base, overrides, defaults)", PrintConfigVerb.Run),
+        ("ls", "list the shipped configs, or the runs in a folder (lrt ls runs [dir])", LsVerb.Run),
+        ("inspect", "parameter table of a config's model, or the tensors of a checkpoint", InspectVerb.Run),
+        ("info", "what libtorch the shim runs on (version, CUDA, ABI, BLAS, threads), plus a self-check", Info),
+    ];
 
-        exit codes: 0 ok, 1 failure, 2 usage or config error, 130 cancelled
-        """;
+    private static string Usage()
+    {
+        var lines = _verbs.Select(v => $"  {v.Name,-14} {v.Summary}");
+        return "usage: lrt <verb> [options]   (lrt <verb> --help for details)\n\nverbs:\n" + string.Join("\n", lines) +
+               "\n  --version      the lrt version\n\nexit codes: 0 ok, 1 failure, 2 usage or config error, 130 cancelled";
+    }
 
     /// <summary>Runs one invocation and returns the process exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
@@ -30,29 +38,30 @@ public static class CliApp
         ArgumentNullException.ThrowIfNull(stderr);
         if (args.Count == 0)
         {
-            stderr.WriteLine(Usage);
+            stderr.WriteLine(Usage());
+            return ExitCodes.Usage;
+        }
+        if (args[0] is "--help" or "-h" or "help")
+        {
+            stdout.WriteLine(Usage());
+            return ExitCodes.Ok;
+        }
+        if (args[0] == "--version")
+        {
+            stdout.WriteLine(typeof(CliApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+            return ExitCodes.Ok;
+        }
+        var verb = _verbs.FirstOrDefault(v => v.Name == args[0]);
+        if (verb.Run is null)
+        {
+            var closest = DidYouMean.Suggest(args[0], _verbs.Select(v => v.Name));
+            stderr.WriteLine($"lrt: unknown verb '{args[0]}'{(closest is null ? "" : $" (did you mean '{closest}'?)")}");
+            stderr.WriteLine(Usage());
             return ExitCodes.Usage;
         }
         try
         {
-            switch (args[0])
-            {
-                case "--help" or "-h" or "help":
-                    stdout.WriteLine(Usage);
-                    return ExitCodes.Ok;
-                case "--version":
-                    stdout.WriteLine(typeof(CliApp).Assembly.GetName().Version?.ToString() ?? "0.0.0");
-                    return ExitCodes.Ok;
-                case "info" when args.Count == 1:
-                    return Info(stdout);
-                case "info":
-                    stderr.WriteLine($"lrt info: unexpected argument '{args[1]}'");
-                    return ExitCodes.Usage;
-                default:
-                    stderr.WriteLine($"lrt: unknown verb '{args[0]}'");
-                    stderr.WriteLine(Usage);
-                    return ExitCodes.Usage;
-            }
+            return verb.Run(args.Skip(1).ToList(), stdout, stderr);
         }
         catch (Exception e) when (e is TorchException or DllNotFoundException or TypeInitializationException)
         {
@@ -61,8 +70,13 @@ public static class CliApp
         }
     }
 
-    private static int Info(TextWriter stdout)
+    private static int Info(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Count > 0)
+        {
+            stderr.WriteLine($"lrt info: unexpected argument '{args[0]}'");
+            return ExitCodes.Usage;
+        }
         stdout.WriteLine(EnvironmentReport.Capture().ToJson());
         // One real op through the whole chain (C# → shim → libtorch → BLAS) as a self-check.
         using var scope = new DisposeScope();

@@ -56,10 +56,6 @@ void mint(State& s, ts_tensor* out) {
     for (auto& [i, t] : s.fresh) out[i] = ts::wrap(std::move(t));
 }
 
-}  // namespace
-
-namespace {
-
 // One AdamW step's inputs for the parameters of a group that have a gradient: their moments (the
 // caller's, or fresh zeros to hand back once the step succeeded) and the per-parameter scalars,
 // computed in double as PyTorch does in Python floats from the float step count.

@@ -4,6 +4,7 @@
 // C# training loop makes one P/Invoke per step instead of ~10 per parameter, and produces the same
 // numbers as PyTorch (same ops, same order, same scalar arithmetic in double):
 //   ts_adamw_step      torch/optim/adamw.py  _multi_tensor_adamw (amsgrad=False, maximize=False)
+//   ts_adamw_step_fused  the same step in one pass per parameter (kernel in shim_fused_adamw.cpp)
 //   ts_sgd_step        torch/optim/sgd.py    _multi_tensor_sgd   (maximize=False)
 //   ts_clip_grad_norm  torch/nn/utils/clip_grad.py clip_grad_norm_
 // Parameters whose .grad is undefined are skipped, as PyTorch skips them: their state and step
@@ -55,7 +56,85 @@ void mint(State& s, ts_tensor* out) {
     for (auto& [i, t] : s.fresh) out[i] = ts::wrap(std::move(t));
 }
 
+// One AdamW step's inputs for the parameters of a group that have a gradient: their moments (the
+// caller's, or fresh zeros to hand back once the step succeeded) and the per-parameter scalars,
+// computed in double as PyTorch does in Python floats from the float step count.
+struct AdamWGroup {
+    WithGrad w;
+    State m, v;
+    std::vector<double> step_size;  // −lr / (1 − β1^t)
+    std::vector<double> bc2_sqrt;   // √(1 − β2^t)
+};
+
+AdamWGroup adamw_prepare(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, const int64_t* steps,
+                         int n, double lr, double beta1, double beta2) {
+    AdamWGroup a;
+    a.w = gather(params, n);
+    for (size_t k = 0; k < a.w.params.size(); ++k) {
+        const int i = a.w.index[k];
+        if ((exp_avg[i] == nullptr) != (exp_avg_sq[i] == nullptr))
+            throw std::invalid_argument("exp_avg and exp_avg_sq must both exist or both be absent");
+        if (exp_avg[i] == nullptr) {
+            a.m.fresh.emplace_back(i, at::zeros_like(a.w.params[k], at::MemoryFormat::Preserve));
+            a.v.fresh.emplace_back(i, at::zeros_like(a.w.params[k], at::MemoryFormat::Preserve));
+            a.m.tensors.push_back(a.m.fresh.back().second);
+            a.v.tensors.push_back(a.v.fresh.back().second);
+        } else {
+            a.m.tensors.emplace_back(T(exp_avg[i]));
+            a.v.tensors.emplace_back(T(exp_avg_sq[i]));
+        }
+        const double t = static_cast<double>(steps[i] + 1);
+        const double bc1 = 1 - std::pow(beta1, t);
+        const double bc2 = 1 - std::pow(beta2, t);
+        a.step_size.push_back((lr / bc1) * -1);
+#if TS_ADAM_LERP_MOMENT
+        a.bc2_sqrt.push_back(std::pow(bc2, 0.5));
+#else
+        a.bc2_sqrt.push_back(std::sqrt(bc2));
+#endif
+    }
+    return a;
+}
+
+// The step over _foreach_* ops, as torch.optim.AdamW(foreach=True): about 10 passes over memory.
+void adamw_foreach(std::vector<at::Tensor>& params, const std::vector<at::Tensor>& grads, std::vector<at::Tensor>& m,
+                   std::vector<at::Tensor>& v, const std::vector<double>& step_size_d,
+                   const std::vector<double>& bc2_sqrt_d, double lr, double beta1, double beta2, double eps,
+                   double weight_decay) {
+    if (params.empty()) return;
+    const std::vector<at::Scalar> step_size(step_size_d.begin(), step_size_d.end());
+    const std::vector<at::Scalar> bc2_sqrt(bc2_sqrt_d.begin(), bc2_sqrt_d.end());
+    // Decoupled weight decay; PyTorch multiplies by 1.0 when wd == 0, which is an exact no-op.
+    if (weight_decay != 0) at::_foreach_mul_(params, at::Scalar(1 - lr * weight_decay));
+#if TS_ADAM_LERP_MOMENT
+    at::_foreach_lerp_(m, grads, at::Scalar(1 - beta1));
+#else
+    at::_foreach_mul_(m, at::Scalar(beta1));
+    at::_foreach_add_(m, grads, at::Scalar(1 - beta1));
+#endif
+    at::_foreach_mul_(v, at::Scalar(beta2));
+    at::_foreach_addcmul_(v, grads, grads, at::Scalar(1 - beta2));
+    std::vector<at::Tensor> denom = at::_foreach_sqrt(v);
+    at::_foreach_div_(denom, bc2_sqrt);
+    at::_foreach_add_(denom, at::Scalar(eps));
+    at::_foreach_addcdiv_(params, m, denom, step_size);
+}
+
+// After every op succeeded: the new moments' handles go out and the step counts advance.
+void adamw_commit(AdamWGroup& a, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, int64_t* steps) {
+    mint(a.m, exp_avg);
+    mint(a.v, exp_avg_sq);
+    for (int i : a.w.index) ++steps[i];
+}
+
 }  // namespace
+
+namespace ts {
+// shim_fused_adamw.cpp (compiled on its own with -O3 -ffp-contract=off).
+bool adamw_fused_supported(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v);
+void adamw_fused_cpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v, double decay,
+                     double beta1, double beta2, double eps, double step_size, double bc2_sqrt);
+}  // namespace ts
 
 // AdamW (Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019), per parameter
 // with gradient g and step t (1-based, per parameter):
@@ -67,51 +146,52 @@ TS_API int ts_adamw_step(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor*
                          double lr, double beta1, double beta2, double eps, double weight_decay) {
     TS_TRY({
         at::NoGradGuard no_grad;
-        WithGrad w = gather(params, n);
-        if (w.params.empty()) return TS_OK;
-        State m, v;
-        std::vector<at::Scalar> step_size, bc2_sqrt;
-        for (size_t k = 0; k < w.params.size(); ++k) {
-            const int i = w.index[k];
-            if ((exp_avg[i] == nullptr) != (exp_avg_sq[i] == nullptr))
-                throw std::invalid_argument("exp_avg and exp_avg_sq must both exist or both be absent");
-            if (exp_avg[i] == nullptr) {
-                m.fresh.emplace_back(i, at::zeros_like(w.params[k], at::MemoryFormat::Preserve));
-                v.fresh.emplace_back(i, at::zeros_like(w.params[k], at::MemoryFormat::Preserve));
-                m.tensors.push_back(m.fresh.back().second);
-                v.tensors.push_back(v.fresh.back().second);
+        AdamWGroup a = adamw_prepare(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2);
+        if (a.w.params.empty()) return TS_OK;
+        adamw_foreach(a.w.params, a.w.grads, a.m.tensors, a.v.tensors, a.step_size, a.bc2_sqrt, lr, beta1, beta2, eps,
+                      weight_decay);
+        adamw_commit(a, exp_avg, exp_avg_sq, steps);
+    })
+}
+
+// The same step (same arguments, skipping, state creation and step counts) in one pass over memory
+// per parameter: shim_fused_adamw.cpp reads p, g, m, v once and writes p, m, v once, computing in
+// the element type (float for float32, as PyTorch's fused kernels do) with the scalars above and
+// the foreach path's rounding (bit-identical to it where libtorch runs its AVX2 kernels). A
+// parameter the kernel cannot take (another dtype than float32/float64, tensors whose layouts
+// differ or overlap) takes the _foreach_ path instead; parameters off the CPU are refused.
+TS_API int ts_adamw_step_fused(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, int64_t* steps,
+                               int n, double lr, double beta1, double beta2, double eps, double weight_decay) {
+    TS_TRY({
+        at::NoGradGuard no_grad;
+        AdamWGroup a = adamw_prepare(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2);
+        if (a.w.params.empty()) return TS_OK;
+        std::vector<size_t> fused;
+        std::vector<at::Tensor> fp, fg, fm, fv;
+        std::vector<double> fss, fbc;
+        for (size_t k = 0; k < a.w.params.size(); ++k) {
+            const at::Tensor& p = a.w.params[k];
+            if (!p.is_cpu() || !a.w.grads[k].is_cpu())
+                throw std::invalid_argument("fused AdamW is CPU-only in this build (parameter on " + p.device().str() +
+                                            "); use optim adamw_torch");
+            if (ts::adamw_fused_supported(p, a.w.grads[k], a.m.tensors[k], a.v.tensors[k])) {
+                fused.push_back(k);
             } else {
-                m.tensors.emplace_back(T(exp_avg[i]));
-                v.tensors.emplace_back(T(exp_avg_sq[i]));
+                fp.push_back(p);
+                fg.push_back(a.w.grads[k]);
+                fm.push_back(a.m.tensors[k]);
+                fv.push_back(a.v.tensors[k]);
+                fss.push_back(a.step_size[k]);
+                fbc.push_back(a.bc2_sqrt[k]);
             }
-            // PyTorch computes these in Python floats (double) from the float step count.
-            const double t = static_cast<double>(steps[i] + 1);
-            const double bc1 = 1 - std::pow(beta1, t);
-            const double bc2 = 1 - std::pow(beta2, t);
-            step_size.emplace_back((lr / bc1) * -1);
-#if TS_ADAM_LERP_MOMENT
-            bc2_sqrt.emplace_back(std::pow(bc2, 0.5));
-#else
-            bc2_sqrt.emplace_back(std::sqrt(bc2));
-#endif
         }
-        // Decoupled weight decay; PyTorch multiplies by 1.0 when wd == 0, which is an exact no-op.
-        if (weight_decay != 0) at::_foreach_mul_(w.params, at::Scalar(1 - lr * weight_decay));
-#if TS_ADAM_LERP_MOMENT
-        at::_foreach_lerp_(m.tensors, w.grads, at::Scalar(1 - beta1));
-#else
-        at::_foreach_mul_(m.tensors, at::Scalar(beta1));
-        at::_foreach_add_(m.tensors, w.grads, at::Scalar(1 - beta1));
-#endif
-        at::_foreach_mul_(v.tensors, at::Scalar(beta2));
-        at::_foreach_addcmul_(v.tensors, w.grads, w.grads, at::Scalar(1 - beta2));
-        std::vector<at::Tensor> denom = at::_foreach_sqrt(v.tensors);
-        at::_foreach_div_(denom, bc2_sqrt);
-        at::_foreach_add_(denom, at::Scalar(eps));
-        at::_foreach_addcdiv_(w.params, m.tensors, denom, step_size);
-        mint(m, exp_avg);
-        mint(v, exp_avg_sq);
-        for (int i : w.index) ++steps[i];
+        // The fallback first: it allocates and so may fail; the fused kernel allocates nothing.
+        adamw_foreach(fp, fg, fm, fv, fss, fbc, lr, beta1, beta2, eps, weight_decay);
+        const double decay = 1 - lr * weight_decay;
+        for (size_t k : fused)
+            ts::adamw_fused_cpu(a.w.params[k], a.w.grads[k], a.m.tensors[k], a.v.tensors[k], decay, beta1, beta2, eps,
+                                a.step_size[k], a.bc2_sqrt[k]);
+        adamw_commit(a, exp_avg, exp_avg_sq, steps);
     })
 }
 

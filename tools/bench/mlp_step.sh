@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # mlp_step.sh — one MLP 784-256-256-10 AdamW training step at batch 32, 128 and 1024 from C# (this
-# binding) vs the same step in PyTorch eager (Debian's python3-torch, AdamW foreach=False and
+# binding; twice: AdamW over _foreach_ ops, optim adamw_torch, and the fused single-pass AdamW,
+# optim adamw_torch_fused) vs the same step in PyTorch eager (Debian's python3-torch, AdamW foreach=False and
 # foreach=True), on the same libtorch, one intra-op thread, measured side by side in one invocation;
 # prints a Markdown table (see BENCHMARKS.md, "MLP training step").
 #
@@ -9,7 +10,7 @@
 # BENCH_SIZES (32,128,1024), BENCH_DIAG (1: after the main rounds, run the same rounds again with
 # glibc's malloc pinned by GLIBC_TUNABLES=$DIAG_TUNABLES — a diagnostic, see BENCHMARKS.md; 0: skip).
 # Needs: dotnet, python3-torch 1.13, and the shim from tools/setup.sh
-# (artifacts/native/libtorchshim.so; otherwise $LRT_TORCHSHIM). No network. ~2–3 min on 2 cores.
+# (artifacts/native/libtorchshim.so; otherwise $LRT_TORCHSHIM). No network. ~3–4 min on 2 cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -57,7 +58,8 @@ run_leg() {  # round leg [prefix]
     local log="$OUT/${3:-r}$1.$2.log"
     echo "round ${3:-r}$1: $2..." >&2
     case "$2" in
-        csharp) dotnet "$CS_DLL" "$BATCHES" "$SIZES" >"$log" ;;
+        csharp) dotnet "$CS_DLL" "$BATCHES" "$SIZES" foreach >"$log" ;;
+        csharp_fused) dotnet "$CS_DLL" "$BATCHES" "$SIZES" fused >"$log" ;;
         # the two PyTorch variants alternate which goes first, too
         python) if (($1 % 2 == 1)); then o=false,true; else o=true,false; fi
                 "$PY" "$HERE/mlp_step.py" "$BATCHES" "$SIZES" "$o" >"$log" ;;
@@ -68,14 +70,14 @@ DLOGS=()
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 START=$(date +%s)
 for ((r = 1; r <= ROUNDS; r++)); do
-    if ((r % 2 == 1)); then order=(csharp python); else order=(python csharp); fi
+    if ((r % 2 == 1)); then order=(csharp csharp_fused python); else order=(python csharp_fused csharp); fi
     for leg in "${order[@]}"; do run_leg "$r" "$leg"; done
 done
 ELAPSED=$(($(date +%s) - START))
 LOAD_MAIN_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ "$DIAG" == 1 ]]; then
     for ((r = 1; r <= ROUNDS; r++)); do
-        if ((r % 2 == 1)); then order=(csharp python); else order=(python csharp); fi
+        if ((r % 2 == 1)); then order=(csharp csharp_fused python); else order=(python csharp_fused csharp); fi
         for leg in "${order[@]}"; do GLIBC_TUNABLES="$DIAG_TUNABLES" run_leg "$r" "$leg" d; done
     done
 fi
@@ -87,7 +89,7 @@ FACTS="$OUT/facts.md"
     echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at the end of the main rounds $LOAD_MAIN_END, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- libtorch: Debian $(dpkg-query -W -f='libtorch-dev ${Version}' libtorch-dev 2>/dev/null || echo 'libtorch-dev ?'), $(dpkg-query -W -f='python3-torch ${Version}' python3-torch 2>/dev/null || echo 'python3-torch ?')"
     echo "- toolchain: .NET SDK $(dotnet --version); shim: $SHIM"
-    echo "- method: $ROUNDS round(s) × (C#, Python), $BATCHES timed batches of steps per figure after 2 warm-up batches; measured in ${ELAPSED}s"
+    echo "- method: $ROUNDS round(s) × (C# foreach, C# fused, Python), $BATCHES timed batches of steps per figure after 2 warm-up batches; measured in ${ELAPSED}s"
 } >"$FACTS"
 if ((${#DLOGS[@]})); then
     "$PY" "$HERE/report.py" "$FACTS" "${LOGS[@]}" --diag "$DIAG_TUNABLES" "${DLOGS[@]}"

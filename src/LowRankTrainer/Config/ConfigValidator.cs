@@ -13,7 +13,7 @@ internal sealed partial class ConfigValidator
     private static readonly string[] AdapterMethods = ["none"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
     private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl"];
-    private static readonly string[] Optimizers = ["adamw_torch", "sgd"];
+    private static readonly string[] Optimizers = ["adamw_torch", "adamw_torch_fused", "sgd"];
     private static readonly string[] Schedulers = ["linear", "cosine", "constant"];
     private static readonly string[] Strategies = ["no", "steps", "epoch"];
 
@@ -143,6 +143,11 @@ internal sealed partial class ConfigValidator
         if (t.Nesterov && (t.Optim != "sgd" || t.Momentum <= 0))
         {
             Add("train.nesterov", ConfigErrorCodes.Conflict, $"train.nesterov needs train.optim sgd and train.momentum > 0 (got optim {t.Optim}, momentum {Format(t.Momentum)})");
+        }
+        if (t.Optim == "adamw_torch_fused" && t.Device != "cpu" && DevicePattern().IsMatch(t.Device))
+        {
+            Add("train.optim", ConfigErrorCodes.Conflict,
+                $"train.optim adamw_torch_fused runs on the CPU only, but train.device is {t.Device} (at {At("train.device")}); use adamw_torch");
         }
     }
 

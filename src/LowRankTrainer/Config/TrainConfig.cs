@@ -27,7 +27,11 @@ public sealed record TrainConfig
     /// <summary>Decoupled weight decay (AdamW) or L2 (SGD).</summary>
     public double WeightDecay { get; init; }
 
-    /// <summary><c>adamw_torch</c> or <c>sgd</c>.</summary>
+    /// <summary>
+    /// <c>adamw_torch</c> (AdamW over <c>_foreach_*</c> ops, as PyTorch's <c>foreach=True</c>),
+    /// <c>adamw_torch_fused</c> (the same AdamW in one pass over memory per parameter, CPU only;
+    /// bit-identical to <c>adamw_torch</c> where libtorch uses AVX2, else to the last bit or so) or <c>sgd</c>.
+    /// </summary>
     public string Optim { get; init; } = "adamw_torch";
 
     /// <summary>AdamW β₁.</summary>

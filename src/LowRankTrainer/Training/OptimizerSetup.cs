@@ -43,7 +43,10 @@ public static class OptimizerSetup
     private static bool NoDecay(string name, HashSet<string> normParams) =>
         name.Contains("bias", StringComparison.Ordinal) || normParams.Contains(name);
 
-    /// <summary>AdamW (<c>adamw_torch</c>, alias <c>adamw</c>) or SGD (<c>sgd</c>) over <paramref name="groups"/>.</summary>
+    /// <summary>
+    /// AdamW (<c>adamw_torch</c>, alias <c>adamw</c>; <c>adamw_torch_fused</c>: the single-pass kernel)
+    /// or SGD (<c>sgd</c>) over <paramref name="groups"/>.
+    /// </summary>
     /// <exception cref="ArgumentException">An unknown <c>train.optim</c>.</exception>
     public static Optimizer CreateOptimizer(TrainConfig train, IReadOnlyList<ParamGroup> groups)
     {
@@ -51,8 +54,9 @@ public static class OptimizerSetup
         return train.Optim switch
         {
             "adamw_torch" or "adamw" => new AdamW(groups, train.LearningRate, train.AdamBeta1, train.AdamBeta2, train.AdamEpsilon, train.WeightDecay),
+            "adamw_torch_fused" => new AdamW(groups, train.LearningRate, train.AdamBeta1, train.AdamBeta2, train.AdamEpsilon, train.WeightDecay, fused: true),
             "sgd" => new Sgd(groups, train.LearningRate, train.Momentum, 0, train.WeightDecay, train.Nesterov),
-            _ => throw new ArgumentException($"unknown train.optim '{train.Optim}'; known: adamw_torch, sgd", nameof(train)),
+            _ => throw new ArgumentException($"unknown train.optim '{train.Optim}'; known: adamw_torch, adamw_torch_fused, sgd", nameof(train)),
         };
     }
 

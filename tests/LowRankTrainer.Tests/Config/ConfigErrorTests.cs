@@ -144,6 +144,7 @@ public sealed class ConfigErrorTests : IDisposable
     [Theory]
     [InlineData("train:\n  optim: adamw_torch\n  momentum: 0.9\n", 3, 3, "train.momentum applies to optim sgd only")]
     [InlineData("train:\n  optim: sgd\n  nesterov: true\n", 3, 3, "train.nesterov needs train.optim sgd and train.momentum > 0")]
+    [InlineData("train:\n  device: cuda\n  optim: adamw_torch_fused\n", 3, 3, "train.optim adamw_torch_fused runs on the CPU only, but train.device is cuda")]
     [InlineData("model:\n  name: lenet5\n  image_size: 32\n", 3, 3, "model.name lenet5 needs model.image_size 28 (got 32)")]
     [InlineData("loss:\n  name: mse\n  label_smoothing: 0.1\n", 3, 3, "loss.label_smoothing applies to cross_entropy only")]
     [InlineData("data:\n  dataset: fashion_mnist\n  label_column: y\n", 3, 3, "data.label_column applies to csv/jsonl datasets only")]
@@ -183,7 +184,8 @@ public sealed class ConfigErrorTests : IDisposable
 
     [Theory]
     [InlineData("model:\n  name: mpl\n", "model.name must be one of mlp, lenet5, cnn (got 'mpl'; did you mean 'mlp'?)")]
-    [InlineData("train:\n  optim: adamw\n", "train.optim must be one of adamw_torch, sgd (got 'adamw'; did you mean 'adamw_torch'?)")]
+    [InlineData("train:\n  optim: adamw\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw'; did you mean 'adamw_torch'?)")]
+    [InlineData("train:\n  optim: adamw_torch_fuse\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw_torch_fuse'; did you mean 'adamw_torch_fused'?)")]
     [InlineData("train:\n  lr_scheduler_type: cosin\n", "train.lr_scheduler_type must be one of linear, cosine, constant (got 'cosin'; did you mean 'cosine'?)")]
     [InlineData("eval:\n  eval_strategy: epochs\n", "eval.eval_strategy must be one of no, steps, epoch (got 'epochs'; did you mean 'epoch'?)")]
     [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
@@ -205,6 +207,16 @@ public sealed class ConfigErrorTests : IDisposable
     {
         var path = _files.Write("a.yaml", $"train:\n  device: {device}\n");
         Assert.Equal(device, ConfigTestFiles.Valid(path).Train.Device);
+    }
+
+    [Theory]
+    [InlineData("adamw_torch")]
+    [InlineData("adamw_torch_fused")]
+    [InlineData("sgd")]
+    public void KnownOptimizers_AreValid(string optim)
+    {
+        var path = _files.Write("a.yaml", $"train:\n  optim: {optim}\n");
+        Assert.Equal(optim, ConfigTestFiles.Valid(path).Train.Optim);
     }
 
     [Fact]

@@ -105,6 +105,38 @@ public class TrainerOptionsTests
     }
 
     [Fact]
+    public void FusedAdamW_Optim_TrainsLikeTheForeachAdamW()
+    {
+        using var tiny = new TinyRun();
+        var baseConfig = tiny.Config() with { Checkpoint = new CheckpointConfig { SaveStrategy = "no" } };
+        var plain = tiny.Run(baseConfig with { Train = baseConfig.Train with { OutputDir = Path.Combine(tiny.Root, "plain") } });
+        var fused = tiny.Run(baseConfig with { Train = baseConfig.Train with { OutputDir = Path.Combine(tiny.Root, "fused"), Optim = "adamw_torch_fused" } });
+        Assert.Equal(("success", 20L), (fused.Summary.Status, fused.Summary.GlobalStep));
+        Assert.True(fused.Summary.EvalAccuracy > 0.95, $"accuracy {fused.Summary.EvalAccuracy}");
+        // The same run: bit-identical where libtorch runs its AVX2 kernels, else to float32 rounding.
+        Assert.Equal(plain.Summary.EvalAccuracy, fused.Summary.EvalAccuracy);
+        Assert.True(Math.Abs(plain.Summary.TrainLoss!.Value - fused.Summary.TrainLoss!.Value) < 1e-4,
+                    $"train loss {fused.Summary.TrainLoss} (fused) vs {plain.Summary.TrainLoss}");
+        var a = TinyRun.Weights(Path.Combine(plain.RunDirectory, "final"));
+        var b = TinyRun.Weights(Path.Combine(fused.RunDirectory, "final"));
+        try
+        {
+            foreach (var (name, t) in a) Assert.True(t.AllClose(b[name], 1e-4, 1e-6), $"{name} differs between adamw_torch and adamw_torch_fused");
+        }
+        finally
+        {
+            TinyRun.Free(a);
+            TinyRun.Free(b);
+        }
+
+        using var g = new Generator(1);
+        using var model = new Mlp(4, [3], 2, 0, g);
+        var groups = OptimizerSetup.Groups(model, model.NamedParameters().Select(p => (p.Name, p.Parameter.Value)).ToList(), 0.1);
+        using var optimizer = OptimizerSetup.CreateOptimizer(new TrainConfig { Optim = "adamw_torch_fused" }, groups);
+        Assert.True(Assert.IsType<LowRankTrainer.Torch.Optim.AdamW>(optimizer).Fused);
+    }
+
+    [Fact]
     public void UnknownStrategy_IsAConfigError()
     {
         using var tiny = new TinyRun();

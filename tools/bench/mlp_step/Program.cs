@@ -10,7 +10,9 @@
 // timed with Stopwatch timestamps (zero_grad, forward+loss, backward, optimizer step, scope
 // disposal) to show where the time goes, and the minor page faults per step are counted (from
 // /proc/self/stat). Checks: the loss decreases over the run, and Tensor.LiveCount is the same after every timed batch (no handle leaks per step).
-// Usage: MlpStep [batches] [batch_sizes]   (defaults 11 and "32,128,1024")
+// Usage: MlpStep [batches] [batch_sizes] [optimizer]   (defaults 11, "32,128,1024", "foreach";
+// "fused" steps with AdamW(fused: true), the single-pass kernel of optim adamw_torch_fused, and
+// prefixes its per-batch-size lines with "csfused_" instead of "cs_")
 // Diagnostic knob: MLP_MALLOPT=1 calls glibc's mallopt at start (M_MMAP_THRESHOLD 32 MiB,
 // M_TRIM_THRESHOLD 1 GiB): the in-process form of the fix proposed in BENCHMARKS.md. Off by default.
 // Output: "name value" lines; "<name>_batches v,v,..." holds the per-batch ms/step.
@@ -23,6 +25,12 @@ using LowRankTrainer.Torch.Optim;
 var inv = CultureInfo.InvariantCulture;
 var batches = args.Length > 0 ? int.Parse(args[0], inv) : 11;
 var sizes = (args.Length > 1 ? args[1] : "32,128,1024").Split(',').Select(s => int.Parse(s, inv)).ToArray();
+var fused = (args.Length > 2 ? args[2] : "foreach") switch
+{
+    "foreach" => false,
+    "fused" => true,
+    var o => throw new ArgumentException($"optimizer must be foreach or fused, got '{o}'"),
+};
 
 if (Environment.GetEnvironmentVariable("MLP_MALLOPT") == "1")
 {
@@ -37,7 +45,9 @@ Console.WriteLine($"cs_libtorch {Bench.MappedLibtorch()}");
 Console.WriteLine($"cs_threads {TorchRuntime.NumThreads}");
 Console.WriteLine($"cs_runtime {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
 
-foreach (var b in sizes) Bench.Run(b, batches);
+Console.WriteLine($"cs_adamw_fused {(fused ? 1 : 0)}");
+
+foreach (var b in sizes) Bench.Run(b, batches, fused);
 
 internal static partial class Bench
 {
@@ -49,11 +59,12 @@ internal static partial class Bench
     /// <summary>Steps per timed batch: about 0.1–0.3 s of work per batch on one core.</summary>
     public static int StepsPerBatch(int b) => b <= 32 ? 60 : b <= 128 ? 25 : 4;
 
-    public static void Run(int b, int batches)
+    public static void Run(int b, int batches, bool fused)
     {
+        var pre = fused ? $"csfused_b{b}" : $"cs_b{b}";
         TorchRuntime.ManualSeed(0);
         using var model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 256), new ReLU(), new Linear(256, 10));
-        using var opt = new AdamW(model.Parameters(), lr: 1e-3, weightDecay: 0.01);
+        using var opt = new AdamW(model.Parameters(), lr: 1e-3, weightDecay: 0.01, fused: fused);
         using var x = Tensor.Randn([b, 784]);
         var labels = new long[b];
         for (var i = 0; i < b; i++) labels[i] = (i * 7 + 3) % 10;
@@ -111,18 +122,18 @@ internal static partial class Bench
         var median = ms.Count % 2 == 1 ? ms[ms.Count / 2] : (ms[ms.Count / 2 - 1] + ms[ms.Count / 2]) / 2;
         var n = (double)batches * steps;
         string F(double v) => v.ToString("F4", Inv);
-        Console.WriteLine($"cs_b{b}_steps_per_batch {steps}");
-        Console.WriteLine($"cs_b{b}_ms {F(median)}");
-        Console.WriteLine($"cs_b{b}_ms_batches {string.Join(',', ms.Select(F))}");
+        Console.WriteLine($"{pre}_steps_per_batch {steps}");
+        Console.WriteLine($"{pre}_ms {F(median)}");
+        Console.WriteLine($"{pre}_ms_batches {string.Join(',', ms.Select(F))}");
         string[] names = ["zero_grad", "forward", "backward", "optim", "dispose"];
         for (var k = 0; k < phase.Length; k++)
-            Console.WriteLine($"cs_b{b}_phase_{names[k]}_ms {F(phase[k] * 1000.0 / Stopwatch.Frequency / n)}");
-        Console.WriteLine($"cs_b{b}_minflt_per_step {(faults / n).ToString("F1", Inv)}");
-        Console.WriteLine($"cs_b{b}_loss_first {firstLoss.ToString("F6", Inv)}");
-        Console.WriteLine($"cs_b{b}_loss_last {lastLoss.ToString("F6", Inv)}");
-        Console.WriteLine($"cs_b{b}_loss_decreased {(lastLoss < firstLoss ? 1 : 0)}");
-        Console.WriteLine($"cs_b{b}_live_stable {(live.Distinct().Count() == 1 ? 1 : 0)}");
-        Console.WriteLine($"cs_b{b}_live_counts {string.Join(',', live.Distinct())}");
+            Console.WriteLine($"{pre}_phase_{names[k]}_ms {F(phase[k] * 1000.0 / Stopwatch.Frequency / n)}");
+        Console.WriteLine($"{pre}_minflt_per_step {(faults / n).ToString("F1", Inv)}");
+        Console.WriteLine($"{pre}_loss_first {firstLoss.ToString("F6", Inv)}");
+        Console.WriteLine($"{pre}_loss_last {lastLoss.ToString("F6", Inv)}");
+        Console.WriteLine($"{pre}_loss_decreased {(lastLoss < firstLoss ? 1 : 0)}");
+        Console.WriteLine($"{pre}_live_stable {(live.Distinct().Count() == 1 ? 1 : 0)}");
+        Console.WriteLine($"{pre}_live_counts {string.Join(',', live.Distinct())}");
     }
 
     /// <summary>Minor page faults of this process so far (field 10 of /proc/self/stat).</summary>

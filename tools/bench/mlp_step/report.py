@@ -3,7 +3,8 @@
 Usage: report.py FACTS_FILE LOG [LOG ...] [--diag TUNABLES DLOG [DLOG ...]]   (logs in run order;
 the file name's prefix before the first '.' is the round, e.g. r1.csharp.log; the --diag logs are
 the same rounds run under GLIBC_TUNABLES=TUNABLES and get a second, diagnostic table). Each leg prints "name value" and "name_batches v,v,..."
-lines. A figure is the median over rounds of its per-round median ms/step (the median of that
+lines (the fused C# leg prints csfused_* for cs_*; it is optional, and when present gets its own
+columns and verdict). A figure is the median over rounds of its per-round median ms/step (the median of that
 round's timed batches), so one round hit by other people's load is outvoted. The per-round medians
 are shown, and a warning is printed when the rounds of a figure disagree by more than 10%.
 """
@@ -54,9 +55,13 @@ def main():
         out.append("")
         report(dlogs, out, verdict=False)
     out.append("")
-    for b, ratio, ok in verdicts:
-        out.append(f"- B={b}: C# {ratio:.2f}× PyTorch's best (target ≤ {TARGETS[b]:.1f}: {'met' if ok else 'MISSED'})")
-        print(f"verdict_b{b} ratio={ratio:.3f} target={TARGETS[b]} {'met' if ok else 'missed'}", file=sys.stderr)
+    for b, ratio, ok, fratio, fok in verdicts:
+        line = f"- B={b}: C# {ratio:.2f}× PyTorch's best (target ≤ {TARGETS[b]:.1f}: {'met' if ok else 'MISSED'})"
+        if fratio is not None:
+            line += f"; C# fused AdamW {fratio:.2f}× ({'met' if fok else 'MISSED'})"
+        out.append(line)
+        print(f"verdict_b{b} ratio={ratio:.3f} fused={'-' if fratio is None else f'{fratio:.3f}'} target={TARGETS[b]} "
+              f"{'met' if ok else 'missed'}/{'met' if fok else 'missed'}", file=sys.stderr)
     print("\n".join(out))
 
 
@@ -66,6 +71,7 @@ def report(logs, out, verdict):
     smed = {k: statistics.median([m for _, m in v]) for k, v in scalars.items()}
     keys = {b: (f"cs_b{b}_ms", f"py_b{b}_foreach_false_ms", f"py_b{b}_foreach_true_ms") for b in SIZES}
     missing = [k for ks in keys.values() for k in ks if k not in med]
+    has_fused = all(f"csfused_b{b}_ms" in med for b in SIZES)
     if missing:
         sys.exit(f"report.py: no measurements for {', '.join(missing)} (see the logs: {' '.join(logs)})")
     round_names = sorted({r for v in rounds.values() for r, _ in v})
@@ -85,34 +91,49 @@ def report(logs, out, verdict):
                    f"median of the timed batches ({spb} steps per batch at B = {'/'.join(map(str, SIZES))})")
     checks = []
     for b in SIZES:
-        dec = all(v == 1 for k, vs in scalars.items() if k.startswith((f"cs_b{b}_", f"py_b{b}_")) and k.endswith("_decreased") for _, v in vs)
+        dec = all(v == 1 for k, vs in scalars.items()
+                  if k.startswith((f"cs_b{b}_", f"csfused_b{b}_", f"py_b{b}_")) and k.endswith("_decreased") for _, v in vs)
         live = all(v == 1 for _, v in scalars.get(f"cs_b{b}_live_stable", [(None, 0)]))
+        if has_fused:
+            live = live and all(v == 1 for _, v in scalars.get(f"csfused_b{b}_live_stable", [(None, 0)]))
         checks.append(f"B={b}: loss decreased in every leg and round: {'yes' if dec else '**NO**'}, "
                       f"C# Tensor.LiveCount stable across timed batches: {'yes' if live else '**NO**'}")
     out.append("- checks: " + "; ".join(checks))
-    for ks in keys.values():
-        for key in ks:
+    for b, ks in keys.items():
+        for key in ks + ((f"csfused_b{b}_ms",) if has_fused else ()):
             ms = [m for _, m in rounds[key]]
             if len(ms) > 1 and max(ms) / min(ms) > 1.10:
                 out.append(f"- **warning: the rounds of `{key}` disagree by {100 * (max(ms) / min(ms) - 1):.0f}% "
                            "(other load on the machine); treat the ratios with care or rerun**")
     out.append("")
-    out.append("| batch | C# ms/step | PyTorch foreach=False ms/step | PyTorch foreach=True ms/step | "
-               "C# × PyTorch's best" + (" | target | verdict |" if verdict else " |"))
-    out.append("|---|---|---|---|---|" + ("---|---|" if verdict else ""))
+    fcols = " C# fused ms/step |" if has_fused else ""
+    fratio = " C# fused × PyTorch's best |" if has_fused else ""
+    out.append("| batch | C# ms/step |" + fcols + " PyTorch foreach=False ms/step | PyTorch foreach=True ms/step | "
+               "C# × PyTorch's best |" + fratio + (" target | verdict |" if verdict else ""))
+    out.append("|---|---|---|---|---|" + ("---|---|" if has_fused else "") + ("---|---|" if verdict else ""))
     verdicts = []
     for b in SIZES:
         cs, pf, pt = (med[k] for k in keys[b])
         best = min(pf, pt)
         ratio = cs / best
         ok = ratio <= TARGETS[b]
-        verdicts.append((b, ratio, ok))
+        fkey = f"csfused_b{b}_ms"
+        fratio_v = med[fkey] / best if has_fused else None
+        fok = fratio_v is not None and fratio_v <= TARGETS[b]
+        verdicts.append((b, ratio, ok, fratio_v, fok))
 
         def cell(key):
             per = dict(rounds[key])
             return f"**{med[key]:.3f}** ({', '.join(f'{per[r]:.3f}' for r in round_names if r in per)})"
-        out.append(f"| {b} | {cell(keys[b][0])} | {cell(keys[b][1])} | {cell(keys[b][2])} | **{ratio:.2f}** |"
-                   + (f" ≤ {TARGETS[b]:.1f} | {'met' if ok else '**missed**'} |" if verdict else ""))
+        def verdict_cell(good):
+            return "met" if good else "**missed**"
+        if has_fused:
+            out.append(f"| {b} | {cell(keys[b][0])} | {cell(fkey)} | {cell(keys[b][1])} | {cell(keys[b][2])} | "
+                       f"**{ratio:.2f}** | **{fratio_v:.2f}** |"
+                       + (f" ≤ {TARGETS[b]:.1f} | foreach {verdict_cell(ok)}, fused {verdict_cell(fok)} |" if verdict else ""))
+        else:
+            out.append(f"| {b} | {cell(keys[b][0])} | {cell(keys[b][1])} | {cell(keys[b][2])} | **{ratio:.2f}** |"
+                       + (f" ≤ {TARGETS[b]:.1f} | {verdict_cell(ok)} |" if verdict else ""))
     out.append("")
     out.append("(bold: the median over rounds; in brackets: the per-round medians, in round order)")
     out.append("")
@@ -122,8 +143,9 @@ def report(logs, out, verdict):
                "minor page faults / step |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     for b in SIZES:
-        for leg, pre in (("C#", f"cs_b{b}"), ("PyTorch foreach=False", f"py_b{b}_foreach_false"),
-                         ("PyTorch foreach=True", f"py_b{b}_foreach_true")):
+        legs = [("C#", f"cs_b{b}")] + ([("C# fused", f"csfused_b{b}")] if has_fused else []) + [
+            ("PyTorch foreach=False", f"py_b{b}_foreach_false"), ("PyTorch foreach=True", f"py_b{b}_foreach_true")]
+        for leg, pre in legs:
             vals = [smed.get(f"{pre}_phase_{p}_ms") for p in PHASES]
             cells = " | ".join("–" if v is None else f"{v:.3f}" for v in vals)
             flt = smed.get(f"{pre}_minflt_per_step")

@@ -24,32 +24,15 @@ DIAG="${BENCH_DIAG:-1}"
 # heap instead of going back to the kernel at every step (setting either also turns off glibc's
 # dynamic threshold adjustment).
 DIAG_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824
-PY=/usr/bin/python3   # Debian's interpreter with python3-torch (a pyenv python3 on PATH has no torch)
 
-die() { echo "mlp_step.sh: $*" >&2; exit 1; }
-
-# ---- the shim: the repository's build first, then $LRT_TORCHSHIM ----
-if [[ -f "$ROOT/artifacts/native/libtorchshim.so" ]]; then
-    SHIM="$ROOT/artifacts/native/libtorchshim.so"
-elif [[ -n "${LRT_TORCHSHIM:-}" && -f "${LRT_TORCHSHIM}" ]]; then
-    SHIM="$(cd "$(dirname "$LRT_TORCHSHIM")" && pwd)/$(basename "$LRT_TORCHSHIM")"
-else
-    die "libtorchshim.so not found: run tools/setup.sh (builds $ROOT/artifacts/native/libtorchshim.so) or set LRT_TORCHSHIM=/path/to/libtorchshim.so"
-fi
-command -v dotnet >/dev/null || die "dotnet not found (tools/setup.sh installs the SDK)"
-[[ -x "$PY" ]] && "$PY" -c "import torch" 2>/dev/null || die "$PY cannot import torch: apt-get install python3-torch"
-
-# One intra-op thread everywhere (each leg also sets it explicitly).
-export LRT_TORCHSHIM="$SHIM" LRT_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+SCRIPT=mlp_step.sh
+# shellcheck source=tools/bench/common.sh
+source "$ROOT/tools/bench/common.sh"
+bench_find_shim
 mkdir -p "$OUT"
 
 # ---- build (incremental: a no-op when nothing changed) ----
-echo "building the C# leg (dotnet build -c Release)..." >&2
-dotnet build "$HERE/MlpStep.csproj" -c Release --nologo -v quiet >"$OUT/dotnet-build.log" 2>&1 \
-    || { cat "$OUT/dotnet-build.log" >&2; die "dotnet build failed"; }
-CS_DLL="$HERE/bin/Release/net10.0/MlpStep.dll"
-[[ -f "$CS_DLL" ]] || die "build produced no $CS_DLL"
+bench_build_csharp "$HERE/MlpStep.csproj" "$OUT"
 
 # ---- run: C# then Python (odd rounds), Python then C# (even rounds), to cancel slow drift ----
 rm -f "$OUT"/r*.log "$OUT"/d*.log

@@ -1,0 +1,93 @@
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+
+namespace LowRankTrainer.Adapters;
+
+/// <summary>
+/// A Linear layer wrapped by an adapter: y = W₀x + b + Δ(x), where Δ is the method's branch. Holds the
+/// original layer as the child <c>base_layer</c> (PEFT's name, so full state-dict keys read
+/// <c>&lt;module&gt;.base_layer.weight</c>) and the adapter's own tensors beside it.
+/// </summary>
+/// <remarks>
+/// <para>Modes: <b>enabled</b> (the default) computes <see cref="AdaptedForward"/>; <b>disabled</b> computes
+/// the base alone; <b>merged</b> folds ΔW (and Δb) into the base's weight once (W₀ ← W₀ + ΔW), so the
+/// forward is the base layer's and costs nothing extra. <see cref="Unmerge"/> subtracts the same ΔW.</para>
+/// <para>Shared tensors (RandLoRA's bases, LoTR's group factors, an intrinsic-subspace vector) are
+/// registered in every layer that reads them with <see cref="Module.RegisterParameter(string, Parameter)"/>,
+/// so they are counted once and updated once; the method reports them in <see cref="AdapterInjection.Shared"/>
+/// so a checkpoint stores them once.</para>
+/// </remarks>
+public abstract class AdapterLayer : Module<Tensor, Tensor>
+{
+    /// <summary>Wraps <paramref name="baseLayer"/>, registered as the child <c>base_layer</c>.</summary>
+    protected AdapterLayer(Linear baseLayer)
+    {
+        ArgumentNullException.ThrowIfNull(baseLayer);
+        BaseLayer = RegisterModule("base_layer", baseLayer);
+    }
+
+    /// <summary>The wrapped layer (its weight holds W₀, or W₀ + ΔW while merged).</summary>
+    public Linear BaseLayer { get; }
+
+    /// <summary>Whether ΔW is folded into the base weight now.</summary>
+    public bool Merged { get; private set; }
+
+    /// <summary>When false the layer computes the base alone (PEFT's <c>disable_adapter</c>). Not allowed while merged.</summary>
+    public bool Enabled { get; private set; } = true;
+
+    /// <summary>
+    /// The adapter's own tensors by name relative to this layer (<c>lora_A.weight</c>), in save order;
+    /// shared slots included (the checkpoint skips those listed as shared).
+    /// </summary>
+    public abstract IEnumerable<(string Name, TensorSlot Slot)> AdapterTensors();
+
+    /// <inheritdoc/>
+    public sealed override Tensor Forward(Tensor input) =>
+        Merged || !Enabled ? BaseLayer.Forward(input) : AdaptedForward(input);
+
+    /// <summary>The adapted output y = W₀x + b + Δ(x) (dropout, if any, on the branch's input only).</summary>
+    protected abstract Tensor AdaptedForward(Tensor input);
+
+    /// <summary>ΔW with the base weight's shape (out, in), scaling included, as a new tensor.</summary>
+    public abstract Tensor DeltaWeight();
+
+    /// <summary>Δb with the base bias's shape, or null when the method leaves the bias alone.</summary>
+    public virtual Tensor? DeltaBias() => null;
+
+    /// <summary>Folds the update into the base: W₀ ← W₀ + ΔW (and b ← b + Δb). No-op when already merged.</summary>
+    public void Merge()
+    {
+        if (Merged) return;
+        if (!Enabled) throw new InvalidOperationException("cannot merge a disabled adapter; enable it first");
+        Apply(+1);
+        Merged = true;
+    }
+
+    /// <summary>Takes the update out again: W₀ ← W₀ − ΔW (and b ← b − Δb). No-op when not merged.</summary>
+    public void Unmerge()
+    {
+        if (!Merged) return;
+        Apply(-1);
+        Merged = false;
+    }
+
+    /// <summary>Enables or disables the branch; a merged layer is unmerged first so "disabled" always means the base.</summary>
+    public void SetEnabled(bool enabled)
+    {
+        if (!enabled) Unmerge();
+        Enabled = enabled;
+    }
+
+    private void Apply(int sign)
+    {
+        using var scope = new DisposeScope();
+        using var noGrad = Autograd.NoGrad();
+        var w = BaseLayer.Weight.Value;
+        w.Add_(DeltaWeight().To(w.DType), sign);
+        if (DeltaBias() is { } db)
+        {
+            var b = BaseLayer.Bias?.Value ?? throw new InvalidOperationException("the method returned a bias update but the base layer has no bias");
+            b.Add_(db.To(b.DType), sign);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using LowRankTrainer.Torch;
+
+namespace LowRankTrainer.Adapters;
+
+/// <summary>
+/// One adapter method (PEFT's <c>tuners/&lt;method&gt;</c>): its names, its options record, how it wraps the
+/// selected Linear layers, and how its options read and write PEFT's <c>adapter_config.json</c>.
+/// Registered with one line in <see cref="AdapterRegistry"/>.
+/// </summary>
+public interface IAdapterMethod
+{
+    /// <summary>The config name, lower case (<c>lora</c>): <c>adapter.method</c>.</summary>
+    string Name { get; }
+
+    /// <summary>PEFT's <c>peft_type</c> (<c>LORA</c>), written to and matched in <c>adapter_config.json</c>.</summary>
+    string PeftType { get; }
+
+    /// <summary>The options record this method takes (derived from <see cref="AdapterOptions"/>).</summary>
+    Type OptionsType { get; }
+
+    /// <summary>The options with every default.</summary>
+    AdapterOptions DefaultOptions { get; }
+
+    /// <summary>
+    /// Builds the adapter layers for all <paramref name="targets"/> at once (so a method can size and share
+    /// tensors across layers: RandLoRA's bases, LoTR's groups, one global vector), drawing every random
+    /// tensor from <paramref name="generator"/>. Returns one wrapper per target, in the same order; the
+    /// caller puts them in place of the targets. Adapter parameters are created trainable.
+    /// </summary>
+    AdapterInjection Inject(IReadOnlyList<AdapterTarget> targets, AdapterOptions options, Generator generator);
+
+    /// <summary>Writes the method's fields into <paramref name="config"/> (the common ones are already there).</summary>
+    void WriteConfig(AdapterOptions options, JsonObject config);
+
+    /// <summary>Reads options from a PEFT <c>adapter_config.json</c>, starting from <paramref name="common"/> (the shared fields, already read).</summary>
+    AdapterOptions ReadConfig(JsonObject config, AdapterOptions common);
+}
+
+/// <summary>What <see cref="IAdapterMethod.Inject"/> builds.</summary>
+/// <param name="Layers">One wrapper per target, in target order.</param>
+/// <param name="Shared">
+/// Tensors shared by several layers, by model-level name (saved once as <c>base_model.model.&lt;name&gt;</c>),
+/// e.g. RandLoRA's <c>randlora_A</c>; empty for per-layer methods such as LoRA.
+/// </param>
+public sealed record AdapterInjection(IReadOnlyList<AdapterLayer> Layers, IReadOnlyList<(string Name, Torch.Nn.TensorSlot Slot)> Shared);

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using LowRankTrainer.Models;
+using LowRankTrainer.Torch.Nn;
+
+namespace LowRankTrainer.Adapters;
+
+/// <summary>A Linear layer chosen for adaptation: its dotted name, its parent and its name in the parent.</summary>
+/// <param name="Name">Dotted module name, e.g. <c>layers.0</c>.</param>
+/// <param name="Parent">The module that holds it (where the wrapper goes).</param>
+/// <param name="ChildName">Its name inside <paramref name="Parent"/>.</param>
+/// <param name="Layer">The layer itself.</param>
+public sealed record AdapterTarget(string Name, Module Parent, string ChildName, Linear Layer);
+
+/// <summary>
+/// Chooses the layers to adapt, with PEFT's rules (<c>tuners_utils.check_target_module_exists</c>): a
+/// <see cref="AdapterOptions.TargetModules"/> entry <c>t</c> matches module <c>k</c> when <c>k == t</c> or
+/// <c>k</c> ends with <c>"." + t</c>; <see cref="AdapterOptions.TargetRegex"/> must match all of <c>k</c>;
+/// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>).
+/// Excluded modules, <see cref="AdapterOptions.ModulesToSave"/> and anything inside them are skipped.
+/// </summary>
+public static class TargetSelector
+{
+    /// <summary>The keyword that selects every Linear layer but the head.</summary>
+    public const string AllLinear = "all-linear";
+
+    /// <summary>The targets in module order.</summary>
+    /// <exception cref="ArgumentException">
+    /// Nothing matches (the message lists the model's module names and types), a matched module is not a
+    /// Linear, the model already holds adapter layers, or both a list and a regex are given.
+    /// </exception>
+    public static IReadOnlyList<AdapterTarget> Select(Module model, AdapterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.TargetRegex is not null && options.TargetModules.Count > 0)
+        {
+            throw new ArgumentException("give adapter targets either as a list (target_modules) or as a regex, not both", nameof(options));
+        }
+        var modules = model.NamedModules().Where(m => m.Name.Length > 0).ToList();
+        if (modules.Any(m => m.Module is AdapterLayer))
+        {
+            throw new ArgumentException("the model already holds adapter layers; inject into a fresh base model", nameof(model));
+        }
+        var allLinear = options.TargetRegex is null && options.TargetModules.Contains(AllLinear, StringComparer.Ordinal);
+        var head = allLinear && model is IClassifierModel c ? c.HeadName : null;
+        var regex = options.TargetRegex is { } r ? new Regex("^(?:" + r + ")$", RegexOptions.CultureInvariant) : null;
+
+        var targets = new List<AdapterTarget>();
+        foreach (var (name, module) in modules)
+        {
+            var wanted = regex?.IsMatch(name) ?? (allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
+            if (!wanted || MatchesAny(name, options.ExcludeModules) || IsInside(name, options.ModulesToSave)) continue;
+            if (module is not Linear linear)
+            {
+                throw new ArgumentException($"adapter target '{name}' is a {module.GetType().Name}; only Linear layers can be adapted", nameof(options));
+            }
+            var cut = name.LastIndexOf('.');
+            var parent = cut < 0 ? model : model.GetSubmodule(name[..cut]);
+            targets.Add(new AdapterTarget(name, parent, name[(cut + 1)..], linear));
+        }
+        if (targets.Count == 0)
+        {
+            var wantedText = regex is not null ? $"regex '{options.TargetRegex}'" : $"target_modules [{string.Join(", ", options.TargetModules)}]";
+            var listing = string.Join(", ", modules.Select(m => $"{m.Name} ({m.Module.GetType().Name})"));
+            throw new ArgumentException($"adapter {wantedText} matched no Linear layer; the model's modules are: {listing}", nameof(options));
+        }
+        return targets;
+    }
+
+    /// <summary>PEFT's list rule: <paramref name="name"/> equals an entry or ends with "." + entry.</summary>
+    public static bool MatchesAny(string name, IReadOnlyList<string> suffixes)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(suffixes);
+        return suffixes.Any(t => name == t || name.EndsWith("." + t, StringComparison.Ordinal));
+    }
+
+    private static bool IsInside(string name, IReadOnlyList<string> modules) =>
+        modules.Any(m => name == m || name.StartsWith(m + ".", StringComparison.Ordinal));
+}

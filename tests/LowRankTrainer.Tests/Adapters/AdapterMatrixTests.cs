@@ -1,0 +1,184 @@
+using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Models;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+using static LowRankTrainer.Tests.Adapters.AdapterTestHelpers;
+
+namespace LowRankTrainer.Tests.Adapters;
+
+/// <summary>
+/// One battery for every adapter method (PEFT's tests/test_custom_models.py): each row is a scenario —
+/// description, base-model factory, method name, options, and the closed-form trainable count — and each
+/// test runs every row. A new method adds rows here, nothing else.
+/// </summary>
+public class AdapterMatrixTests
+{
+    private static readonly Func<Module<Tensor, Tensor>> Mlp = AdapterTestModels.Mlp;
+    private static readonly Func<Module<Tensor, Tensor>> Toy = AdapterTestModels.Toy;
+
+    public static TheoryData<string, Func<Module<Tensor, Tensor>>, string, AdapterOptions, long> Cases => new()
+    {
+        // Mlp 12-16-16-5; all-linear skips the head layers.4: 4·(12+16) + 4·(16+16) = 240.
+        { "lora mlp all-linear r4", Mlp, "lora", new LoraOptions { TargetModules = ["all-linear"], R = 4, Alpha = 8 }, 240 },
+        // Named head included, rsLoRA: 2·(12+16) + 2·(16+5) = 98.
+        { "lora mlp list with head rslora", Mlp, "lora", new LoraOptions { TargetModules = ["layers.0", "layers.4"], R = 2, Alpha = 4, UseRsLora = true }, 98 },
+        // Suffix match over 2 blocks × (q, v) of 8×8: 4 · 3·16 = 192.
+        { "lora toy suffix q v r3", Toy, "lora", new LoraOptions { TargetModules = ["q_proj", "v_proj"], R = 3, Alpha = 6, InitSeed = 4 }, 192 },
+        // Regex; rank_pattern gives v r=4, alpha_pattern changes q's α: 2 · 2·16 + 2 · 4·16 = 192.
+        {
+            "lora toy regex rank and alpha patterns", Toy, "lora",
+            new LoraOptions
+            {
+                TargetRegex = @"blocks\.\d+\.(q|v)_proj", R = 2, Alpha = 2,
+                RankPattern = new Dictionary<string, int> { ["v_proj"] = 4 }, AlphaPattern = new Dictionary<string, double> { [@"blocks\.1\.q_proj"] = 7 },
+            },
+            192
+        },
+        // exclude_modules drops blocks.0.q_proj: 3 · 2·16 = 96.
+        { "lora toy exclude", Toy, "lora", new LoraOptions { TargetModules = ["q_proj", "v_proj"], ExcludeModules = ["blocks.0.q_proj"], R = 2 }, 96 },
+        // fc1 (8→12) with gaussian A and dropout, head trained in full: 4·(8+12) + 12·3+3 = 119.
+        {
+            "lora toy gaussian dropout modules_to_save", Toy, "lora",
+            new LoraOptions { TargetModules = ["fc1"], R = 4, Init = LoraInit.Gaussian, Dropout = 0.1, ModulesToSave = ["classifier"] }, 119
+        },
+        // bias all: 2·(16+16) + every bias 16+16+5 = 101.
+        { "lora mlp bias all", Mlp, "lora", new LoraOptions { TargetModules = ["layers.2"], R = 2, Bias = AdapterBias.All }, 101 },
+        // bias lora_only: 2·28 + 2·32 + the two adapted biases 16+16 = 152.
+        { "lora mlp bias lora_only", Mlp, "lora", new LoraOptions { TargetModules = ["layers.0", "layers.2"], R = 2, Bias = AdapterBias.AdapterOnly }, 152 },
+    };
+
+    private static (Module<Tensor, Tensor> Model, AdapterModel Adapted) Build(Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options)
+    {
+        var model = factory();
+        Assert.Equal(method, AdapterRegistry.ForOptions(options).Name);
+        return (model, AdapterModel.Inject(model, options));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Inject_AtInit_OutputEqualsBase(string description, Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options, long trainable)
+    {
+        _ = (description, trainable);
+        using var model = factory();
+        using var scope = new DisposeScope();
+        var x = AdapterTestModels.Input(model);
+        model.Eval();
+        var before = model.Forward(x);
+        var adapted = AdapterModel.Inject(model, options);
+        Assert.Equal(method, adapted.Method.Name);
+        model.Train();  // dropout on the branch must not touch the base path: with ΔW = 0 the output stays the base's
+        Assert.Equal(0, MaxAbsDiff(before, model.Forward(x)));
+        model.Eval();
+        Assert.Equal(0, MaxAbsDiff(before, model.Forward(x)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Summary_TrainableCount_MatchesClosedForm(string description, Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options, long trainable)
+    {
+        _ = description;
+        var (model, adapted) = Build(factory, method, options);
+        using var _m = model;
+        var baseTotal = ParameterSummary.Of(factory()).Total;
+        var summary = adapted.Summary();
+        Assert.Equal(trainable, summary.Trainable);
+        Assert.Equal(trainable, adapted.TrainableParameters().Sum(p => p.Value.NumEl));
+        var adapterOwn = adapted.Layers.SelectMany(l => l.Layer.AdapterTensors()).Select(t => t.Slot).Distinct().Sum(s => s.Value.NumEl);
+        Assert.Equal(baseTotal + adapterOwn, summary.Total);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Backward_OnlyIntendedParametersGetGradients(string description, Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options, long trainable)
+    {
+        _ = (description, trainable);
+        var (model, adapted) = Build(factory, method, options);
+        using var _m = model;
+        Perturb(adapted);
+        using var scope = new DisposeScope();
+        model.Forward(AdapterTestModels.Input(model)).Square().Sum().Backward();
+        var adapterSlots = adapted.Layers.SelectMany(l => l.Layer.AdapterTensors()).Select(t => t.Slot).ToHashSet();
+        foreach (var (name, p) in model.NamedParameters())
+        {
+            var intended = adapterSlots.Contains(p)
+                           || options.ModulesToSave.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal))
+                           || (options.Bias == AdapterBias.All && name.EndsWith("bias", StringComparison.Ordinal))
+                           || (options.Bias == AdapterBias.AdapterOnly && adapted.Layers.Any(l => ReferenceEquals(l.Layer.BaseLayer.Bias, p)));
+            Assert.True(intended == p.RequiresGrad, $"{name}: requires_grad {p.RequiresGrad}, intended {intended}");
+            Assert.True(intended == (p.Value.Grad is not null), $"{name}: grad {(p.Value.Grad is null ? "absent" : "present")}, intended {intended}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Merge_ForwardMatchesUnmergedWithin1e5_UnmergeRestoresWeights(string description, Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options, long trainable)
+    {
+        _ = (description, trainable);
+        var (model, adapted) = Build(factory, method, options);
+        using var _m = model;
+        Perturb(adapted);
+        model.Eval();
+        using var scope = new DisposeScope();
+        var x = AdapterTestModels.Input(model);
+        var unmerged = model.Forward(x).Detach();
+        var weights = adapted.Layers.Select(l => l.Layer.BaseLayer.Weight.Value.Detach().Clone()).ToList();
+        adapted.Merge();
+        Assert.All(adapted.Layers, l => Assert.True(l.Layer.Merged));
+        Assert.True(MaxAbsDiff(unmerged, model.Forward(x)) <= 1e-5, $"{description}: merged differs by {MaxAbsDiff(unmerged, model.Forward(x))}");
+        adapted.Unmerge();
+        Assert.True(MaxAbsDiff(unmerged, model.Forward(x)) <= 1e-5);
+        for (var i = 0; i < weights.Count; i++) Assert.True(MaxAbsDiff(weights[i], adapted.Layers[i].Layer.BaseLayer.Weight.Value) <= 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SaveLoad_IntoFreshBase_ReproducesOutputsExactly(string description, Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options, long trainable)
+    {
+        _ = (description, method, trainable);
+        var (model, adapted) = Build(factory, method, options);
+        using var _m = model;
+        Perturb(adapted, everything: true);
+        model.Eval();
+        var folder = TempFolder();
+        try
+        {
+            AdapterCheckpoint.Save(adapted, folder);
+            using var fresh = factory();
+            var loaded = AdapterCheckpoint.Load(fresh, folder);
+            fresh.Eval();
+            Assert.Equal(PeftConfigJson.Write(adapted.Method, options).ToJsonString(), PeftConfigJson.Write(loaded.Method, loaded.Options).ToJsonString());
+            Assert.Equal(adapted.Summary().Trainable, loaded.Summary().Trainable);
+            using var scope = new DisposeScope();
+            var x = AdapterTestModels.Input(model);
+            Assert.True(model.Forward(x).ValueEquals(fresh.Forward(x)), description);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Disable_RestoresBase_EvenWhenMerged(string description, Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options, long trainable)
+    {
+        _ = (description, trainable);
+        using var reference = factory();
+        var (model, adapted) = Build(factory, method, options);
+        using var _m = model;
+        Perturb(adapted);
+        model.Eval();
+        reference.Eval();
+        using var scope = new DisposeScope();
+        var x = AdapterTestModels.Input(model);
+        var baseline = reference.Forward(x);
+        Assert.True(MaxAbsDiff(baseline, model.Forward(x)) > 1e-4, "the perturbed adapter should change the output");
+        adapted.Disable();
+        Assert.Equal(0, MaxAbsDiff(baseline, model.Forward(x)));
+        adapted.Enable();
+        adapted.Merge();
+        adapted.Disable();
+        Assert.True(MaxAbsDiff(baseline, model.Forward(x)) <= 1e-6);
+    }
+}

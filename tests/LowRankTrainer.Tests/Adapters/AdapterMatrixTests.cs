@@ -80,7 +80,8 @@ public class AdapterMatrixTests
         _ = description;
         var (model, adapted) = Build(factory, method, options);
         using var _m = model;
-        var baseTotal = ParameterSummary.Of(factory()).Total;
+        long baseTotal;
+        using (var plain = factory()) baseTotal = ParameterSummary.Of(plain).Total;
         var summary = adapted.Summary();
         Assert.Equal(trainable, summary.Trainable);
         Assert.Equal(trainable, adapted.TrainableParameters().Sum(p => p.Value.NumEl));

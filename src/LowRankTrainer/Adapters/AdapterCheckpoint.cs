@@ -43,24 +43,33 @@ public static class AdapterCheckpoint
     /// Reads <c>adapter_config.json</c>, injects that adapter into <paramref name="model"/> (a fresh base),
     /// and loads the weights: what <c>PeftModel.from_pretrained</c> does.
     /// </summary>
-    public static AdapterModel Load(Module model, string folder)
+    /// <param name="model">A fresh base model.</param>
+    /// <param name="folder">The adapter's folder.</param>
+    /// <param name="method">The method, when it is not in <see cref="AdapterRegistry"/>; null: found by <c>peft_type</c>.</param>
+    public static AdapterModel Load(Module model, string folder, IAdapterMethod? method = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var options = ReadOptions(folder);
-        var adapted = AdapterModel.Inject(model, options);
+        var options = ReadOptions(folder, method);
+        var adapted = AdapterModel.Inject(model, method ?? AdapterRegistry.ForOptions(options), options);
         LoadWeights(adapted, folder);
         return adapted;
     }
 
     /// <summary>The options stored in <paramref name="folder"/>'s <c>adapter_config.json</c>.</summary>
     /// <exception cref="FormatException">The file is not a JSON object or has no <c>peft_type</c>.</exception>
-    public static AdapterOptions ReadOptions(string folder)
+    /// <param name="folder">The adapter's folder.</param>
+    /// <param name="method">The method to parse with (its <c>peft_type</c> must match); null: found in <see cref="AdapterRegistry"/>.</param>
+    public static AdapterOptions ReadOptions(string folder, IAdapterMethod? method = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         var path = Path.Combine(folder, ConfigFile);
         var config = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new FormatException($"{path}: not a JSON object");
         var type = config["peft_type"]?.GetValue<string>() ?? throw new FormatException($"{path}: no peft_type");
-        var method = AdapterRegistry.ForPeftType(type);
+        if (method is not null && !string.Equals(method.PeftType, type, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FormatException($"{path}: peft_type '{type}' is not {method.Name}'s '{method.PeftType}'");
+        }
+        method ??= AdapterRegistry.ForPeftType(type);
         return method.ReadConfig(config, PeftConfigJson.ReadCommon(config, method.DefaultOptions));
     }
 

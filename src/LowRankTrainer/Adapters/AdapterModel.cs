@@ -46,9 +46,17 @@ public sealed class AdapterModel
     /// <exception cref="ArgumentException">No layer matches (the message lists the module names), or a module to save is missing.</exception>
     public static AdapterModel Inject(Module model, AdapterOptions options)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
-        var method = AdapterRegistry.ForOptions(options);
+        return Inject(model, AdapterRegistry.ForOptions(options), options);
+    }
+
+    /// <summary>As <see cref="Inject(Module, AdapterOptions)"/>, with an explicit method (one not in the registry, e.g. in a test).</summary>
+    public static AdapterModel Inject(Module model, IAdapterMethod method, AdapterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!method.OptionsType.IsInstanceOfType(options)) throw new ArgumentException($"{method.Name} takes {method.OptionsType.Name}, not {options.GetType().Name}", nameof(options));
         var targets = TargetSelector.Select(model, options);
         var names = model.NamedModules().Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var missing = options.ModulesToSave.Where(m => !names.Contains(m)).ToList();

@@ -46,13 +46,18 @@ public class AdapterMatrixTests
         { "lora mlp bias all", Mlp, "lora", new LoraOptions { TargetModules = ["layers.2"], R = 2, Bias = AdapterBias.All }, 101 },
         // bias lora_only: 2·28 + 2·32 + the two adapted biases 16+16 = 152.
         { "lora mlp bias lora_only", Mlp, "lora", new LoraOptions { TargetModules = ["layers.0", "layers.2"], R = 2, Bias = AdapterBias.AdapterOnly }, 152 },
+        // Test-only method: one θ ∈ ℝ⁶ shared by every layer is counted once: 6.
+        { "shared-vector mlp all-linear k6", Mlp, "shared-vector", new SharedVectorOptions { TargetModules = ["all-linear"], Dimension = 6, InitSeed = 2 }, 6 },
+        { "shared-vector toy q v k3", Toy, "shared-vector", new SharedVectorOptions { TargetModules = ["q_proj", "v_proj"], Dimension = 3 }, 3 },
     };
+
+    /// <summary>A registered method by name, or one of the test-only methods.</summary>
+    private static IAdapterMethod Method(string name) => name == SharedVectorTestMethod.Instance.Name ? SharedVectorTestMethod.Instance : AdapterRegistry.Get(name);
 
     private static (Module<Tensor, Tensor> Model, AdapterModel Adapted) Build(Func<Module<Tensor, Tensor>> factory, string method, AdapterOptions options)
     {
         var model = factory();
-        Assert.Equal(method, AdapterRegistry.ForOptions(options).Name);
-        return (model, AdapterModel.Inject(model, options));
+        return (model, AdapterModel.Inject(model, Method(method), options));
     }
 
     [Theory]
@@ -65,7 +70,7 @@ public class AdapterMatrixTests
         var x = AdapterTestModels.Input(model);
         model.Eval();
         var before = model.Forward(x);
-        var adapted = AdapterModel.Inject(model, options);
+        var adapted = AdapterModel.Inject(model, Method(method), options);
         Assert.Equal(method, adapted.Method.Name);
         model.Train();  // dropout on the branch must not touch the base path: with ΔW = 0 the output stays the base's
         Assert.Equal(0, MaxAbsDiff(before, model.Forward(x)));
@@ -146,7 +151,7 @@ public class AdapterMatrixTests
         {
             AdapterCheckpoint.Save(adapted, folder);
             using var fresh = factory();
-            var loaded = AdapterCheckpoint.Load(fresh, folder);
+            var loaded = AdapterCheckpoint.Load(fresh, folder, Method(method));
             fresh.Eval();
             Assert.Equal(PeftConfigJson.Write(adapted.Method, options).ToJsonString(), PeftConfigJson.Write(loaded.Method, loaded.Options).ToJsonString());
             Assert.Equal(adapted.Summary().Trainable, loaded.Summary().Trainable);

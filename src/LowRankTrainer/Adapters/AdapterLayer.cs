@@ -48,7 +48,7 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
     /// <summary>The adapted output y = W₀x + b + Δ(x) (dropout, if any, on the branch's input only).</summary>
     protected abstract Tensor AdaptedForward(Tensor input);
 
-    /// <summary>ΔW with the base weight's shape (out, in), scaling included, as a new tensor.</summary>
+    /// <summary>ΔW with the base weight's shape (out, in), scaling included, as a new tensor; it may be in a wider dtype than the weight (fp32 for bf16), and the merge then adds in that dtype and rounds once.</summary>
     public abstract Tensor DeltaWeight();
 
     /// <summary>Δb with the base bias's shape, or null when the method leaves the bias alone.</summary>
@@ -82,12 +82,18 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
     {
         using var scope = new DisposeScope();
         using var noGrad = Autograd.NoGrad();
-        var w = BaseLayer.Weight.Value;
-        w.Add_(DeltaWeight().To(w.DType), sign);
+        AddInPlace(BaseLayer.Weight.Value, DeltaWeight(), sign);
         if (DeltaBias() is { } db)
         {
             var b = BaseLayer.Bias?.Value ?? throw new InvalidOperationException("the method returned a bias update but the base layer has no bias");
-            b.Add_(db.To(b.DType), sign);
+            AddInPlace(b, db, sign);
         }
+    }
+
+    // A delta in a wider dtype (fp32 for bf16 weights) is added in that dtype, then rounded once.
+    private static void AddInPlace(Tensor target, Tensor delta, int sign)
+    {
+        if (delta.DType == target.DType) target.Add_(delta, sign);
+        else target.Copy_(target.To(delta.DType).Add(delta, sign));
     }
 }

@@ -86,6 +86,22 @@ public class LoraLinearTests
     }
 
     [Fact]
+    public void Merge_InBFloat16_DeltaComputedInFloat32()
+    {
+        using var model = AdapterTestModels.Mlp();
+        model.To(DType.BFloat16);
+        var adapted = AdapterModel.Inject(model, new LoraOptions { TargetModules = ["layers.2"], R = 4 });
+        Perturb(adapted);
+        var lora = (LoraLinear)adapted.Layers[0].Layer;
+        using var scope = new DisposeScope();
+        Assert.Equal(DType.BFloat16, lora.A.Value.DType);
+        Assert.Equal(DType.Float32, lora.DeltaWeight().DType);
+        var expected = (lora.BaseLayer.Weight.Value.To(DType.Float32) + lora.DeltaWeight()).To(DType.BFloat16);
+        adapted.Merge();
+        Assert.True(expected.ValueEquals(lora.BaseLayer.Weight.Value));
+    }
+
+    [Fact]
     public void Registry_FindsLoraByNamePeftTypeAndOptions()
     {
         Assert.IsType<LoraMethod>(AdapterRegistry.Get("LoRA"));

@@ -70,6 +70,11 @@ public sealed class LoraLinear : AdapterLayer
         return BaseLayer.Forward(input) + (_b.Forward(_a.Forward(x)) * Scaling);
     }
 
-    /// <summary>ΔW = s·B·A, (d_out, d_in).</summary>
-    public override Tensor DeltaWeight() => B.Value.Mm(A.Value) * Scaling;
+    /// <summary>ΔW = s·B·A, (d_out, d_in); computed in fp32 for half-precision factors, as PEFT does, then cast back by the merge.</summary>
+    public override Tensor DeltaWeight()
+    {
+        var (a, b) = (A.Value, B.Value);
+        if (a.DType is DType.BFloat16 or DType.Float16) (a, b) = (a.To(DType.Float32), b.To(DType.Float32));
+        return b.Mm(a) * Scaling;
+    }
 }

@@ -39,9 +39,9 @@ public sealed class AdapterModel
 
     /// <summary>
     /// Injects the adapter described by <paramref name="options"/> (its type picks the method) into
-    /// <paramref name="model"/>: selects targets (<see cref="TargetSelector"/>), freezes every base
-    /// parameter, builds the wrappers with a generator seeded by <see cref="AdapterOptions.InitSeed"/>,
-    /// puts them in place of the targets, then unfreezes the chosen biases and modules to save.
+    /// <paramref name="model"/>: selects targets (<see cref="TargetSelector"/>), builds the wrappers with a
+    /// generator seeded by <see cref="AdapterOptions.InitSeed"/>, freezes every base parameter, puts the
+    /// wrappers in place of the targets, then unfreezes the chosen biases and modules to save.
     /// </summary>
     /// <exception cref="ArgumentException">No layer matches (the message lists the module names), or a module to save is missing.</exception>
     public static AdapterModel Inject(Module model, AdapterOptions options)
@@ -66,10 +66,12 @@ public sealed class AdapterModel
                                         $"its modules are: {string.Join(", ", names.Where(n => n.Length > 0))}", nameof(options));
         }
 
-        model.Freeze();
         AdapterInjection injection;
         using (var generator = new Generator(options.InitSeed)) injection = method.Inject(targets, options, generator);
         if (injection.Layers.Count != targets.Count) throw new InvalidOperationException($"{method.Name} built {injection.Layers.Count} layers for {targets.Count} targets");
+
+        // The wrappers are not in the tree yet, so this freezes exactly the base (and a failed Inject above left the model untouched).
+        model.Freeze();
 
         var layers = new List<(string, AdapterLayer)>();
         for (var i = 0; i < targets.Count; i++)

@@ -73,6 +73,15 @@ public class TargetSelectorTests
     }
 
     [Fact]
+    public void Inject_InvalidOptions_LeaveTheModelUntouched()
+    {
+        using var model = AdapterTestModels.Toy();
+        Assert.Throws<ArgumentOutOfRangeException>(() => AdapterModel.Inject(model, new LoraOptions { TargetModules = ["fc1"], Dropout = 1 }));
+        Assert.All(model.NamedParameters(), p => Assert.True(p.Parameter.RequiresGrad, p.Name));
+        Assert.DoesNotContain(model.NamedModules(), m => m.Module is AdapterLayer);
+    }
+
+    [Fact]
     public void Inject_UnknownModuleToSave_ErrorListsModules()
     {
         using var model = AdapterTestModels.Toy();

@@ -11,6 +11,8 @@ public static class AdapterRegistry
     private static readonly IAdapterMethod[] Registered =
     [
         new LoraMethod(),
+        new LoraXs.LoraXsMethod(),
+        new SvFit.SvFitMethod(),
     ];
 
     /// <summary>The registered methods, in registration order.</summary>

@@ -1,7 +1,12 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LowRankTrainer.Adapters;
 using LowRankTrainer.Checkpoints.Safetensors;
+using LowRankTrainer.Config;
 using LowRankTrainer.Models;
 using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
 using LowRankTrainer.Training;
 
 namespace LowRankTrainer.Cli.Verbs;
@@ -17,9 +22,11 @@ public static class InspectVerb
         """
         usage: lrt inspect <config.yaml [section.key=value ...] | checkpoint-folder | file.safetensors>
 
-        For a config: builds the model and prints every parameter (name, shape, count, trainable)
-        and "trainable params: N || all params: M || trainable%: P". For a checkpoint folder or a
-        .safetensors file: every tensor (name, dtype, shape, count), the metadata and the file size.
+        For a config: builds the model (with its adapter injected, if adapter.method is set) and
+        prints every parameter (name, shape, count, trainable) and "trainable params: N || all
+        params: M || trainable%: P". For a checkpoint folder or a .safetensors file: every tensor
+        (name, dtype, shape, count), the metadata and the file size; for an adapter folder
+        (adapter_model.safetensors) also the method, r, lora_alpha and target modules.
         """;
 
     /// <summary>Runs the verb with the arguments after <c>inspect</c>; returns the exit code.</summary>
@@ -34,7 +41,8 @@ public static class InspectVerb
             return args.Count == 0 ? ExitCodes.Usage : ExitCodes.Ok;
         }
         var target = args[0];
-        var file = Directory.Exists(target) ? Path.Combine(target, "model.safetensors") : target;
+        var adapterFolder = Directory.Exists(target) && File.Exists(Path.Combine(target, AdapterCheckpoint.WeightsFile));
+        var file = Directory.Exists(target) ? Path.Combine(target, adapterFolder ? AdapterCheckpoint.WeightsFile : "model.safetensors") : target;
         if (file.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
             if (args.Count > 1)
@@ -42,15 +50,15 @@ public static class InspectVerb
                 stderr.WriteLine($"lrt inspect: unexpected argument '{args[1]}' after a checkpoint");
                 return ExitCodes.Usage;
             }
-            return InspectFile(file, stdout, stderr);
+            var code = InspectFile(file, stdout, stderr);
+            return code == ExitCodes.Ok && adapterFolder ? DescribeAdapter(target, stdout, stderr) : code;
         }
         var config = ConfigVerbArgs.Load("inspect", Usage, args, stdout, stderr, out var exitCode);
         if (config is null) return exitCode;
         try
         {
-            using var generator = new Generator(unchecked((ulong)config.Train.Seed));
-            using var model = ModelFactory.Create(config.Model, generator);
-            TrainableParameters.Apply(model, config.Adapter.ModulesToSave);
+            using var model = BuildModel(config, out var adapter);
+            if (adapter is not null) stdout.WriteLine(AdapterLine(adapter));
             stdout.Write(ParameterSummary.Of(model).ToTable());
             return ExitCodes.Ok;
         }
@@ -58,6 +66,56 @@ public static class InspectVerb
         {
             stderr.WriteLine($"lrt inspect: {e.Message}");
             return ExitCodes.Usage;
+        }
+    }
+
+    /// <summary>
+    /// Builds the config's model as the trainer does: the base from <c>train.seed</c>, then the adapter
+    /// injected (<paramref name="adapter"/>), or <c>modules_to_save</c> applied for method <c>none</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The adapter does not fit the model (the message lists its modules).</exception>
+    internal static Module BuildModel(ExperimentConfig config, out AdapterModel? adapter)
+    {
+        using var generator = new Generator(unchecked((ulong)config.Train.Seed));
+        var model = ModelFactory.Create(config.Model, generator);
+        try
+        {
+            var options = AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed);
+            adapter = options is null ? null : Trainer.InjectAdapter(model, options);
+            if (adapter is null) TrainableParameters.Apply(model, config.Adapter.ModulesToSave);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One line naming the injected adapter and its adapted layers.</summary>
+    internal static string AdapterLine(AdapterModel adapter) =>
+        $"adapter: {adapter.Method.Name} on {adapter.Layers.Count} layer(s): {string.Join(", ", adapter.Layers.Select(l => l.Name))}" +
+        (adapter.Options.ModulesToSave.Count > 0 ? $"; modules_to_save: {string.Join(", ", adapter.Options.ModulesToSave)}" : "");
+
+    private static int DescribeAdapter(string folder, TextWriter stdout, TextWriter stderr)
+    {
+        var path = Path.Combine(folder, AdapterCheckpoint.ConfigFile);
+        try
+        {
+            var config = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new FormatException("not a JSON object");
+            var peftType = config["peft_type"]?.GetValue<string>() ?? throw new FormatException("no peft_type");
+            var method = AdapterRegistry.Methods.FirstOrDefault(m => string.Equals(m.PeftType, peftType, StringComparison.OrdinalIgnoreCase))?.Name ?? "(not registered)";
+            stdout.WriteLine($"adapter: {method} (peft_type {peftType})");
+            if (config["r"] is { } r) stdout.WriteLine($"r: {r.ToJsonString()}");
+            if (config["lora_alpha"] is { } alpha) stdout.WriteLine($"lora_alpha: {alpha.ToJsonString()}");
+            stdout.WriteLine($"target_modules: {config["target_modules"]?.ToJsonString() ?? "null"}");
+            if (config["modules_to_save"] is { } save) stdout.WriteLine($"modules_to_save: {save.ToJsonString()}");
+            return ExitCodes.Ok;
+        }
+        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or IOException)
+        {
+            stderr.WriteLine($"lrt inspect: {path}: {e.Message}");
+            return ExitCodes.Failure;
         }
     }
 

@@ -67,10 +67,9 @@ public static class TrainVerb
 
     private static int DryRun(ExperimentConfig config, TextWriter stdout)
     {
-        using var generator = new Generator(unchecked((ulong)config.Train.Seed));
-        using var model = ModelFactory.Create(config.Model, generator);
-        TrainableParameters.Apply(model, config.Adapter.ModulesToSave);
+        using var model = InspectVerb.BuildModel(config, out var adapter);
         stdout.WriteLine("config ok; the model:");
+        if (adapter is not null) stdout.WriteLine(InspectVerb.AdapterLine(adapter));
         stdout.Write(ParameterSummary.Of(model).ToTable());
         return ExitCodes.Ok;
     }

@@ -1,14 +1,58 @@
 namespace LowRankTrainer.Config;
 
-/// <summary>The <c>adapter</c> section (PEFT key names). Adapter methods arrive with later issues.</summary>
+/// <summary>
+/// The <c>adapter</c> section, with PEFT's <c>LoraConfig</c> key names (snake_case in YAML). With method
+/// <c>none</c> the model trains in full, or only <see cref="ModulesToSave"/> on a frozen base; with a
+/// registered method (<c>lora</c>, …) the adapter is injected into the frozen base
+/// (<see cref="AdapterConfigMapper"/> turns this section into the method's options).
+/// </summary>
 public sealed record AdapterConfig
 {
-    /// <summary><c>none</c>: no adapter layers (the only method so far).</summary>
+    /// <summary><c>none</c>, or the name of a method in <see cref="Adapters.AdapterRegistry"/> (<c>lora</c>, …).</summary>
     public string Method { get; init; } = "none";
+
+    /// <summary>LoRA rank r (PEFT <c>r</c>, default 8).</summary>
+    public int R { get; init; } = 8;
+
+    /// <summary>LoRA α; the branch is scaled by α/r, or α/√r with <see cref="UseRslora"/> (PEFT <c>lora_alpha</c>, default 8).</summary>
+    public double LoraAlpha { get; init; } = 8;
+
+    /// <summary>Dropout on the adapter branch's input only, in [0, 1) (PEFT <c>lora_dropout</c>).</summary>
+    public double LoraDropout { get; init; }
+
+    /// <summary>
+    /// Module-name suffixes to adapt (PEFT's list rule: equal, or ending in "." + entry), or the string
+    /// <c>all-linear</c> (every Linear but the output head), stored as <c>["all-linear"]</c>. Required with a method.
+    /// </summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = [];
+
+    /// <summary>A regular expression that must match a whole module name (PEFT's string form of <c>target_modules</c>); use instead of <see cref="TargetModules"/>.</summary>
+    public string? TargetRegex { get; init; }
+
+    /// <summary>Modules never adapted, matched like <see cref="TargetModules"/> (PEFT <c>exclude_modules</c>).</summary>
+    public IReadOnlyList<string> ExcludeModules { get; init; } = [];
 
     /// <summary>
     /// Modules trained in full while the rest of the model is frozen (PEFT's <c>modules_to_save</c>,
     /// e.g. a classification head). Empty with method <c>none</c> means full fine-tuning.
     /// </summary>
     public IReadOnlyList<string> ModulesToSave { get; init; } = [];
+
+    /// <summary>Which base biases train: <c>none</c>, <c>all</c>, or <c>&lt;method&gt;_only</c> such as <c>lora_only</c> (PEFT <c>bias</c>).</summary>
+    public string Bias { get; init; } = "none";
+
+    /// <summary>rsLoRA: scale by α/√r instead of α/r (PEFT <c>use_rslora</c>).</summary>
+    public bool UseRslora { get; init; }
+
+    /// <summary>How LoRA's A is drawn: <c>true</c> (kaiming-uniform, PEFT's default) or <c>gaussian</c> (PEFT <c>init_lora_weights</c>).</summary>
+    public string InitLoraWeights { get; init; } = "true";
+
+    /// <summary>Per-module ranks, regex key → r, matched at the end of the module name (PEFT <c>rank_pattern</c>).</summary>
+    public IReadOnlyDictionary<string, int> RankPattern { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Per-module α, regex key → α (PEFT <c>alpha_pattern</c>).</summary>
+    public IReadOnlyDictionary<string, double> AlphaPattern { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Seed of the adapter's initialisation; null: <c>train.seed</c>.</summary>
+    public int? InitSeed { get; init; }
 }

@@ -239,7 +239,45 @@ public static class ConfigLoader
         value = null;
         errorAt = node.Location;
         error = "";
-        if (kind is ValueKind.IntList or ValueKind.StringList)
+        if (kind == ValueKind.TargetList && node is ScalarNode { IsNull: false } single)
+        {
+            if (!single.Quoted && single.Value == "all-linear")
+            {
+                value = new[] { "all-linear" };
+                return true;
+            }
+            error = $"expected a list of module names or the string all-linear, got {Describe(single)} (a regular expression goes in adapter.target_regex)";
+            return false;
+        }
+        if (kind is ValueKind.IntMap or ValueKind.DoubleMap)
+        {
+            if (node is ScalarNode { IsNull: true })
+            {
+                value = kind == ValueKind.IntMap ? new Dictionary<string, int>() : new Dictionary<string, double>();
+                return true;
+            }
+            if (node is not MappingNode mapping)
+            {
+                error = $"expected a mapping such as {{key: value}}, got {Describe(node)}";
+                return false;
+            }
+            var itemKind = kind == ValueKind.IntMap ? ValueKind.Int : ValueKind.Double;
+            var ints = new Dictionary<string, int>(StringComparer.Ordinal);
+            var doubles = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var (k, v) in mapping.Entries)
+            {
+                if (!TryConvert(v, itemKind, out var item, out errorAt, out error))
+                {
+                    error = $"'{k.Value}': {error}";
+                    return false;
+                }
+                if (kind == ValueKind.IntMap) ints[k.Value] = (int)item!;
+                else doubles[k.Value] = (double)item!;
+            }
+            value = kind == ValueKind.IntMap ? ints : doubles;
+            return true;
+        }
+        if (kind is ValueKind.IntList or ValueKind.StringList or ValueKind.TargetList)
         {
             if (node is ScalarNode { IsNull: true })
             {
@@ -251,11 +289,11 @@ public static class ConfigLoader
                 error = $"expected a list such as [a, b], got {Describe(node)}";
                 return false;
             }
-            var itemKind = kind == ValueKind.IntList ? ValueKind.Int : ValueKind.String;
+            var listItemKind = kind == ValueKind.IntList ? ValueKind.Int : ValueKind.String;
             var items = new List<object?>();
             foreach (var item in seq.Items)
             {
-                if (!TryConvert(item, itemKind, out var v, out errorAt, out error))
+                if (!TryConvert(item, listItemKind, out var v, out errorAt, out error))
                 {
                     error = $"list item: {error}";
                     return false;

@@ -11,6 +11,15 @@ internal enum ValueKind
     NullableString,
     IntList,
     StringList,
+
+    /// <summary>A list of strings, or the single string <c>all-linear</c> (read as <c>["all-linear"]</c>).</summary>
+    TargetList,
+
+    /// <summary>A mapping of string keys to integers.</summary>
+    IntMap,
+
+    /// <summary>A mapping of string keys to numbers.</summary>
+    DoubleMap,
 }
 
 /// <summary>One key of a section: its snake_case name, type, and how to read and set it on the record.</summary>
@@ -49,7 +58,19 @@ internal static class ConfigSchema
             F<ModelConfig, double>("dropout", ValueKind.Double, r => r.Dropout, (r, v) => r with { Dropout = v })),
         Section<AdapterConfig>("adapter", c => c.Adapter, (c, s) => c with { Adapter = s },
             F<AdapterConfig, string>("method", ValueKind.String, r => r.Method, (r, v) => r with { Method = v }),
-            F<AdapterConfig, IReadOnlyList<string>>("modules_to_save", ValueKind.StringList, r => r.ModulesToSave, (r, v) => r with { ModulesToSave = v })),
+            F<AdapterConfig, int>("r", ValueKind.Int, r => r.R, (r, v) => r with { R = v }),
+            F<AdapterConfig, double>("lora_alpha", ValueKind.Double, r => r.LoraAlpha, (r, v) => r with { LoraAlpha = v }),
+            F<AdapterConfig, double>("lora_dropout", ValueKind.Double, r => r.LoraDropout, (r, v) => r with { LoraDropout = v }),
+            F<AdapterConfig, IReadOnlyList<string>>("target_modules", ValueKind.TargetList, r => r.TargetModules, (r, v) => r with { TargetModules = v }),
+            F<AdapterConfig, string?>("target_regex", ValueKind.NullableString, r => r.TargetRegex, (r, v) => r with { TargetRegex = v }),
+            F<AdapterConfig, IReadOnlyList<string>>("exclude_modules", ValueKind.StringList, r => r.ExcludeModules, (r, v) => r with { ExcludeModules = v }),
+            F<AdapterConfig, IReadOnlyList<string>>("modules_to_save", ValueKind.StringList, r => r.ModulesToSave, (r, v) => r with { ModulesToSave = v }),
+            F<AdapterConfig, string>("bias", ValueKind.String, r => r.Bias, (r, v) => r with { Bias = v }),
+            F<AdapterConfig, bool>("use_rslora", ValueKind.Bool, r => r.UseRslora, (r, v) => r with { UseRslora = v }),
+            F<AdapterConfig, string>("init_lora_weights", ValueKind.String, r => r.InitLoraWeights, (r, v) => r with { InitLoraWeights = v }),
+            F<AdapterConfig, IReadOnlyDictionary<string, int>>("rank_pattern", ValueKind.IntMap, r => r.RankPattern, (r, v) => r with { RankPattern = v }),
+            F<AdapterConfig, IReadOnlyDictionary<string, double>>("alpha_pattern", ValueKind.DoubleMap, r => r.AlphaPattern, (r, v) => r with { AlphaPattern = v }),
+            F<AdapterConfig, int?>("init_seed", ValueKind.NullableInt, r => r.InitSeed, (r, v) => r with { InitSeed = v })),
         Section<LossConfig>("loss", c => c.Loss, (c, s) => c with { Loss = s },
             F<LossConfig, string>("name", ValueKind.String, r => r.Name, (r, v) => r with { Name = v }),
             F<LossConfig, double>("label_smoothing", ValueKind.Double, r => r.LabelSmoothing, (r, v) => r with { LabelSmoothing = v }),
@@ -122,6 +143,14 @@ internal static class ConfigSchema
         ["eval.batch_size"] = "eval.per_device_eval_batch_size",
         ["logging.log_every_n_steps"] = "logging.logging_steps",
         ["adapter.peft_type"] = "adapter.method",
+        ["adapter.rank"] = "adapter.r",
+        ["adapter.lora_r"] = "adapter.r",
+        ["adapter.lora_rank"] = "adapter.r",
+        ["adapter.alpha"] = "adapter.lora_alpha",
+        ["adapter.dropout"] = "adapter.lora_dropout",
+        ["adapter.lora_target_modules"] = "adapter.target_modules",
+        ["adapter.lora_modules_to_save"] = "adapter.modules_to_save",
+        ["adapter.lora_rank_pattern"] = "adapter.rank_pattern",
     };
 
     public static SectionSpec? Section(string key) => Sections.FirstOrDefault(s => s.Key == key);

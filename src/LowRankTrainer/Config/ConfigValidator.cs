@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LowRankTrainer.Adapters;
 
 namespace LowRankTrainer.Config;
 
@@ -10,7 +11,6 @@ namespace LowRankTrainer.Config;
 internal sealed partial class ConfigValidator
 {
     private static readonly string[] Models = ["mlp", "lenet5", "cnn"];
-    private static readonly string[] AdapterMethods = ["none"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
     private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl"];
     private static readonly string[] Optimizers = ["adamw_torch", "adamw_torch_fused", "sgd"];
@@ -72,16 +72,104 @@ internal sealed partial class ConfigValidator
 
     private void CheckAdapterAndLoss(AdapterConfig a, LossConfig l)
     {
-        Choice("adapter.method", a.Method, AdapterMethods);
-        for (var i = 0; i < a.ModulesToSave.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(a.ModulesToSave[i])) Add($"adapter.modules_to_save[{i}]", ConfigErrorCodes.OutOfRange, "adapter.modules_to_save entries must be module names, not empty");
-        }
+        CheckAdapter(a);
         Choice("loss.name", l.Name, Losses);
         Range(l.LabelSmoothing is >= 0 and < 1, "loss.label_smoothing", "in [0, 1)", l.LabelSmoothing);
         if (l.Name == "mse" && l.LabelSmoothing > 0)
         {
             Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing applies to cross_entropy only, but loss.name is mse (at {At("loss.name")})");
+        }
+    }
+
+    private void CheckAdapter(AdapterConfig a)
+    {
+        // Every registered method is a valid choice, so a new method needs no change here.
+        string[] methods = [AdapterConfigMapper.None, .. AdapterRegistry.Methods.Select(m => m.Name)];
+        Choice("adapter.method", a.Method, methods);
+        for (var i = 0; i < a.ModulesToSave.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(a.ModulesToSave[i])) Add($"adapter.modules_to_save[{i}]", ConfigErrorCodes.OutOfRange, "adapter.modules_to_save entries must be module names, not empty");
+        }
+        for (var i = 0; i < a.TargetModules.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(a.TargetModules[i])) Add($"adapter.target_modules[{i}]", ConfigErrorCodes.OutOfRange, "adapter.target_modules entries must be module names, not empty");
+        }
+        for (var i = 0; i < a.ExcludeModules.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(a.ExcludeModules[i])) Add($"adapter.exclude_modules[{i}]", ConfigErrorCodes.OutOfRange, "adapter.exclude_modules entries must be module names, not empty");
+        }
+        Range(a.R >= 1, "adapter.r", ">= 1", a.R);
+        Range(a.LoraAlpha > 0, "adapter.lora_alpha", "> 0", a.LoraAlpha);
+        Range(a.LoraDropout is >= 0 and < 1, "adapter.lora_dropout", "in [0, 1)", a.LoraDropout);
+        Choice("adapter.init_lora_weights", a.InitLoraWeights, ["true", "gaussian"]);
+        foreach (var (key, r) in a.RankPattern) Range(r >= 1, "adapter.rank_pattern", $">= 1 for every key ('{key}')", r);
+        foreach (var (key, alpha) in a.AlphaPattern) Range(alpha > 0, "adapter.alpha_pattern", $"> 0 for every key ('{key}')", alpha);
+        foreach (var (key, pattern) in new[] { ("adapter.target_regex", a.TargetRegex) }.Concat(a.RankPattern.Keys.Concat(a.AlphaPattern.Keys).Select(k => ("adapter.rank_pattern", (string?)k))))
+        {
+            if (pattern is null) continue;
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException e)
+            {
+                Add(key, ConfigErrorCodes.OutOfRange, $"{key}: '{pattern}' is not a regular expression ({e.Message})");
+            }
+        }
+
+        var isNone = a.Method == AdapterConfigMapper.None;
+        var known = isNone || AdapterRegistry.Methods.Any(m => m.Name == a.Method);
+        if (!known) return;
+        var defaults = new AdapterConfig();
+        if (isNone)
+        {
+            if (a.TargetModules.Count > 0 || a.TargetRegex is not null)
+            {
+                Add(a.TargetRegex is not null ? "adapter.target_regex" : "adapter.target_modules", ConfigErrorCodes.Conflict,
+                    $"adapter targets need an adapter method, but adapter.method is none (at {At("adapter.method")}); " +
+                    $"set it to one of {string.Join(", ", methods.Skip(1))}, or use adapter.modules_to_save alone to train whole modules");
+            }
+            if (a.ExcludeModules.Count > 0) Add("adapter.exclude_modules", ConfigErrorCodes.Conflict, $"adapter.exclude_modules needs an adapter method, but adapter.method is none (at {At("adapter.method")})");
+            if (a.Bias != defaults.Bias) Add("adapter.bias", ConfigErrorCodes.Conflict, $"adapter.bias needs an adapter method, but adapter.method is none (at {At("adapter.method")})");
+            if (a.InitSeed is not null) Add("adapter.init_seed", ConfigErrorCodes.Conflict, $"adapter.init_seed needs an adapter method, but adapter.method is none (at {At("adapter.method")})");
+        }
+        else
+        {
+            if (a.TargetModules.Count == 0 && a.TargetRegex is null)
+            {
+                Add("adapter.method", ConfigErrorCodes.Missing,
+                    $"adapter.method {a.Method} needs adapter.target_modules (module-name suffixes such as [layers.0], or all-linear) or adapter.target_regex");
+            }
+            if (a.TargetModules.Count > 0 && a.TargetRegex is not null)
+            {
+                Add("adapter.target_regex", ConfigErrorCodes.Conflict, $"give adapter.target_modules (at {At("adapter.target_modules")}) or adapter.target_regex, not both");
+            }
+            if (a.TargetModules.Contains(TargetSelector.AllLinear) && a.TargetModules.Count > 1)
+            {
+                Add("adapter.target_modules", ConfigErrorCodes.Conflict, "adapter.target_modules all-linear stands alone; do not list it with other names");
+            }
+            var method = AdapterRegistry.Get(a.Method);
+            if (a.Bias is not ("none" or "all") && a.Bias != method.Name + "_only")
+            {
+                Add("adapter.bias", ConfigErrorCodes.InvalidChoice, $"adapter.bias must be one of none, all, {method.Name}_only (got '{a.Bias}')");
+            }
+        }
+        if (!AdapterConfigMapper.IsLoraFamily(a.Method))
+        {
+            (string Key, bool Set)[] loraOnly =
+            [
+                ("adapter.r", a.R != defaults.R),
+                ("adapter.lora_alpha", a.LoraAlpha != defaults.LoraAlpha),
+                ("adapter.lora_dropout", a.LoraDropout != defaults.LoraDropout),
+                ("adapter.use_rslora", a.UseRslora != defaults.UseRslora),
+                ("adapter.init_lora_weights", a.InitLoraWeights != defaults.InitLoraWeights),
+                ("adapter.rank_pattern", a.RankPattern.Count > 0),
+                ("adapter.alpha_pattern", a.AlphaPattern.Count > 0),
+            ];
+            foreach (var (key, _) in loraOnly.Where(k => k.Set))
+            {
+                Add(key, ConfigErrorCodes.Conflict, $"{key} applies to LoRA-family methods only, but adapter.method is {a.Method} (at {At("adapter.method")})");
+            }
         }
     }
 

@@ -43,6 +43,8 @@ public static partial class ConfigWriter
         int i => i.ToString(CultureInfo.InvariantCulture),
         double d => Number(d),
         string s => String(s),
+        IReadOnlyDictionary<string, int> map => "{" + string.Join(", ", map.Select(kv => String(kv.Key) + ": " + kv.Value.ToString(CultureInfo.InvariantCulture))) + "}",
+        IReadOnlyDictionary<string, double> map => "{" + string.Join(", ", map.Select(kv => String(kv.Key) + ": " + Number(kv.Value))) + "}",
         IEnumerable<int> ints => "[" + string.Join(", ", ints.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
         IEnumerable<string> strings => "[" + string.Join(", ", strings.Select(String)) + "]",
         _ => throw new InvalidOperationException($"no YAML form for {value.GetType().Name}"),

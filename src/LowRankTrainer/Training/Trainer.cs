@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using LowRankTrainer.Adapters;
 using LowRankTrainer.Config;
 using LowRankTrainer.Data;
 using LowRankTrainer.Models;
@@ -42,6 +43,11 @@ namespace LowRankTrainer.Training;
 /// (initialisation, then dropout), and data order from <c>train.data_seed</c> (default: seed).</item>
 /// <item>Frozen base: a non-empty <c>adapter.modules_to_save</c> freezes everything else; checkpoints
 /// then hold only those modules' weights.</item>
+/// <item>Adapters (<c>adapter.method</c> lora, …): the method is injected into the frozen base
+/// (<see cref="AdapterModel"/>) with A drawn from <c>adapter.init_seed</c> (default <c>train.seed</c>);
+/// only the adapter, the chosen biases and <c>modules_to_save</c> train. Checkpoints and <c>final/</c>
+/// hold <c>adapter_config.json</c> + <c>adapter_model.safetensors</c> (PEFT's layout) instead of
+/// <c>model.safetensors</c>; resume rebuilds the base from the seed and loads the adapter.</item>
 /// </list>
 /// </remarks>
 /// <param name="config">The experiment.</param>
@@ -62,7 +68,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var t = config.Train;
         if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': the trainer runs on the CPU only so far");
         if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
-        if (config.Adapter.Method != "none") throw new NotSupportedException($"adapter.method '{config.Adapter.Method}': only 'none' (full fine-tuning or modules_to_save) is implemented so far");
+        var adapterOptions = AdapterConfigMapper.ToOptions(config.Adapter, t.Seed);
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
         foreach (var (key, value) in new[] { ("eval.eval_strategy", config.Eval.EvalStrategy), ("checkpoint.save_strategy", config.Checkpoint.SaveStrategy) })
         {
@@ -82,7 +88,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
         using var model = ModelFactory.Create(config.Model, generator, features);
         var modulesToSave = config.Adapter.ModulesToSave;
-        var trainable = TrainableParameters.Apply(model, modulesToSave);
+        var adapter = adapterOptions is null ? null : InjectAdapter(model, adapterOptions);
+        var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
         var trainableTensors = trainable.Select(p => p.Value).ToList();
         var counts = ParameterSummary.Of(model);
         using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
@@ -94,8 +101,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
         var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
         var loss = new LossFunction(config.Loss);
-        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator);
-        if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && modulesToSave.Count > 0)
+        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator, adapter);
+        if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && (modulesToSave.Count > 0 || adapter is not null))
         {
             throw new ArgumentException($"{resumeFrom} was trained on a frozen base initialised with train.seed {savedSeed}; " +
                                         $"resuming with seed {t.Seed} would rebuild a different base");
@@ -159,8 +166,15 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 TrainBatchSize = bs, LogHistory = metrics.History.ToList(), DataCursor = JsonNode.Parse(loader.Cursor.ToJson())!.AsObject(),
                 LoggingWindowLossSum = windowLoss, LoggingWindowSteps = windowSteps, Seed = t.Seed,
             };
-            using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
-            lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state);
+            if (adapter is not null)
+            {
+                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, adapter, optimizer, scheduler, generator, state);
+            }
+            else
+            {
+                using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
+                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state);
+            }
             TrainingCheckpoint.Rotate(checkpointsDir, config.Checkpoint.SaveTotalLimit);
             progress.Line($"step {step}: saved {lastCheckpoint}");
         }
@@ -237,9 +251,16 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
                 var final = Path.Combine(runDir, "final");
                 Directory.CreateDirectory(final);
-                using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
-                SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
-                    new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
+                if (adapter is not null)
+                {
+                    AdapterCheckpoint.Save(adapter, final);
+                }
+                else
+                {
+                    using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
+                    SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
+                        new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
+                }
             }
         }
         catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
@@ -268,6 +289,25 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             };
             File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;
+        }
+    }
+
+    /// <summary>
+    /// Injects the configured adapter into <paramref name="model"/> (a fresh base). A target that matches
+    /// nothing, or a missing module to save, is a config error: the message names the <c>adapter</c> keys
+    /// and lists the model's modules.
+    /// </summary>
+    /// <exception cref="ArgumentException">The adapter does not fit the model.</exception>
+    public static AdapterModel InjectAdapter(Module model, AdapterOptions options)
+    {
+        try
+        {
+            return AdapterModel.Inject(model, options);
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+            throw new ArgumentException($"adapter: {message}", e);
         }
     }
 

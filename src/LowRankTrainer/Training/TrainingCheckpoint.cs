@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LowRankTrainer.Adapters;
 using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
@@ -12,7 +13,9 @@ namespace LowRankTrainer.Training;
 /// A resumable checkpoint folder, <c>checkpoints/step-NNNNNN/</c>:
 /// <list type="bullet">
 /// <item><c>model.safetensors</c>: the full state dict, or for frozen-base runs only the trainable
-/// modules' tensors under the same dotted names (metadata <c>lrt_weights</c> = <c>full</c> or <c>trainable</c>);</item>
+/// modules' tensors under the same dotted names (metadata <c>lrt_weights</c> = <c>full</c> or <c>trainable</c>);
+/// with an adapter instead <c>adapter_config.json</c> + <c>adapter_model.safetensors</c> in PEFT's layout
+/// (<see cref="AdapterCheckpoint"/>): the frozen base is rebuilt from the seed on resume;</item>
 /// <item><c>optimizer.safetensors</c> (<c>state.{i}.exp_avg</c>, … as PyTorch names them) and
 /// <c>optimizer.json</c> (the param groups);</item>
 /// <item><c>scheduler.json</c> (step count and base learning rates);</item>
@@ -65,6 +68,21 @@ public static class TrainingCheckpoint
     public static string Save(string checkpointsDirectory, long step, IEnumerable<KeyValuePair<string, Tensor>> weights, bool trainableOnly,
                               IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
     {
+        ArgumentNullException.ThrowIfNull(weights);
+        return Save(checkpointsDirectory, step, folder => SafetensorsWriter.Write(Path.Combine(folder, ModelFile), weights,
+            new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = trainableOnly ? "trainable" : "full" }), optimizer, scheduler, modelGenerator, state);
+    }
+
+    /// <summary>Writes a checkpoint of an adapter run atomically (the adapter in PEFT's layout, no <c>model.safetensors</c>); returns its folder.</summary>
+    public static string Save(string checkpointsDirectory, long step, AdapterModel adapter, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        return Save(checkpointsDirectory, step, folder => AdapterCheckpoint.Save(adapter, folder), optimizer, scheduler, modelGenerator, state);
+    }
+
+    private static string Save(string checkpointsDirectory, long step, Action<string> writeWeights,
+                               IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
+    {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(modelGenerator);
@@ -76,8 +94,7 @@ public static class TrainingCheckpoint
         Directory.CreateDirectory(temp);
         try
         {
-            SafetensorsWriter.Write(Path.Combine(temp, ModelFile), weights,
-                new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = trainableOnly ? "trainable" : "full" });
+            writeWeights(temp);
             using (var opt = optimizer.SaveState())
             {
                 SafetensorsWriter.Write(Path.Combine(temp, "optimizer.safetensors"), opt.Tensors);
@@ -109,8 +126,11 @@ public static class TrainingCheckpoint
     /// Restores a checkpoint into live objects: weights (strict for full checkpoints; for
     /// trainable-only ones every saved tensor must match a parameter of the model), optimizer,
     /// scheduler and RNG states. Returns the trainer state (global step, log history, data cursor).
+    /// With <paramref name="adapter"/>, the weights come from the folder's PEFT-layout adapter instead
+    /// (its method must be the adapter's, its tensors must match it exactly).
     /// </summary>
-    public static TrainerState Load(string folder, Module model, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator)
+    /// <exception cref="InvalidDataException">The folder's weights do not fit the model (or hold an adapter the run does not have, or the reverse).</exception>
+    public static TrainerState Load(string folder, Module model, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, AdapterModel? adapter = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -122,6 +142,59 @@ public static class TrainingCheckpoint
         }
         var state = TrainerState.FromJson(File.ReadAllText(Path.Combine(folder, StateFile)));
         using var scope = new DisposeScope();
+        var hasAdapter = File.Exists(Path.Combine(folder, AdapterCheckpoint.WeightsFile));
+        if (adapter is not null)
+        {
+            if (!hasAdapter) throw new InvalidDataException($"{folder} holds no adapter ({AdapterCheckpoint.WeightsFile}), but the config injects {adapter.Method.Name}; resume with the config it was trained with");
+            LoadAdapter(folder, adapter);
+        }
+        else if (hasAdapter)
+        {
+            throw new InvalidDataException($"{folder} holds an adapter ({AdapterCheckpoint.WeightsFile}), but adapter.method is none; resume with the config it was trained with");
+        }
+        else
+        {
+            LoadModel(folder, model);
+        }
+        var groups = JsonSerializer.Deserialize<OptimizerJson>(File.ReadAllText(Path.Combine(folder, "optimizer.json")), _json)
+                     ?? throw new InvalidDataException($"{folder}/optimizer.json is empty");
+        var tensors = new Dictionary<string, Tensor>(SafetensorsFile.ReadAll(Path.Combine(folder, "optimizer.safetensors")));
+        optimizer.LoadState(new OptimizerState(tensors, groups.ParamGroups));
+        var sched = JsonSerializer.Deserialize<SchedulerState>(File.ReadAllText(Path.Combine(folder, "scheduler.json")), _json)
+                    ?? throw new InvalidDataException($"{folder}/scheduler.json is empty");
+        scheduler.LoadState(sched);
+        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")));
+        return state;
+    }
+
+    private static void LoadAdapter(string folder, AdapterModel adapter)
+    {
+        AdapterOptions saved;
+        try
+        {
+            saved = AdapterCheckpoint.ReadOptions(folder);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or System.Text.Json.JsonException)
+        {
+            throw new InvalidDataException($"{folder}/{AdapterCheckpoint.ConfigFile}: {e.Message}", e);
+        }
+        var savedMethod = AdapterRegistry.ForOptions(saved);
+        if (savedMethod.Name != adapter.Method.Name)
+        {
+            throw new InvalidDataException($"{folder} holds a {savedMethod.Name} adapter, but the config injects {adapter.Method.Name}");
+        }
+        try
+        {
+            AdapterCheckpoint.LoadWeights(adapter, folder);
+        }
+        catch (LoadStateDictException e)
+        {
+            throw new InvalidDataException($"{folder}/{AdapterCheckpoint.WeightsFile} does not fit the configured adapter (was it saved with other adapter settings?): {e.Message}", e);
+        }
+    }
+
+    private static void LoadModel(string folder, Module model)
+    {
         string kind;
         using (var file = SafetensorsFile.Open(Path.Combine(folder, ModelFile)))
         {
@@ -140,15 +213,6 @@ public static class TrainingCheckpoint
             throw new InvalidDataException($"{folder}/{ModelFile} lacks trainable tensors {string.Join(", ", trained)} " +
                                            "(was it saved with other adapter.modules_to_save?)");
         }
-        var groups = JsonSerializer.Deserialize<OptimizerJson>(File.ReadAllText(Path.Combine(folder, "optimizer.json")), _json)
-                     ?? throw new InvalidDataException($"{folder}/optimizer.json is empty");
-        var tensors = new Dictionary<string, Tensor>(SafetensorsFile.ReadAll(Path.Combine(folder, "optimizer.safetensors")));
-        optimizer.LoadState(new OptimizerState(tensors, groups.ParamGroups));
-        var sched = JsonSerializer.Deserialize<SchedulerState>(File.ReadAllText(Path.Combine(folder, "scheduler.json")), _json)
-                    ?? throw new InvalidDataException($"{folder}/scheduler.json is empty");
-        scheduler.LoadState(sched);
-        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")));
-        return state;
     }
 
     private sealed record OptimizerJson

@@ -101,6 +101,66 @@ public sealed class TrainLsInspectVerbTests : IDisposable
         Assert.Contains("trainable params: 1,290 || all params: 235,146 || trainable%: 0.5486", output, StringComparison.Ordinal);
     }
 
+    private static string LoraConfig() => Path.Combine(Path.GetDirectoryName(Quickstart())!, "methods", "lora.yaml");
+
+    [Fact]
+    public void InspectConfig_Lora_InjectsTheAdapter_AndCountsOnlyAdapterAndHead()
+    {
+        var (code, output, err) = Run(InspectVerb.Run, LoraConfig());
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("adapter: lora on 2 layer(s): layers.0, layers.2; modules_to_save: layers.4", output, StringComparison.Ordinal);
+        Assert.Contains("layers.0.lora_A.weight", output, StringComparison.Ordinal);
+        Assert.Contains("layers.0.base_layer.weight", output, StringComparison.Ordinal);
+        // r=8: 8·(784+256) + 8·(256+128) = 11,392 adapter + 1,290 head = 12,682; the base adds 235,146 − 1,290.
+        Assert.Contains("trainable params: 12,682 || all params: 246,538 || trainable%: 5.1440", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrainDryRun_Lora_ShowsTheAdaptedModel()
+    {
+        var (code, output, err) = Run(TrainVerb.Run, LoraConfig(), "--dry-run", $"train.output_dir={_output}");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("layers.2.lora_B.weight", output, StringComparison.Ordinal);
+        Assert.Contains("trainable params: 12,682 || all params: 246,538", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_output));
+    }
+
+    [Fact]
+    public void Train_Lora_WritesPeftAdapters_ThatInspectDescribes()
+    {
+        var (code, output, err) = Run(TrainVerb.Run,
+        [
+            LoraConfig(), "train.max_steps=4", "logging.logging_steps=2", "eval.eval_strategy=no",
+            "checkpoint.save_strategy=steps", "checkpoint.save_steps=2", $"train.output_dir={_output}",
+        ]);
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("trainable params: 12,682 || all params: 246,538", output, StringComparison.Ordinal);
+        var runDir = output.Split('\n').First(l => l.StartsWith("run folder: ", StringComparison.Ordinal))["run folder: ".Length..].Trim();
+        foreach (var folder in new[] { Path.Combine(runDir, "final"), Path.Combine(runDir, "checkpoints", "step-000004") })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, "adapter_config.json")), folder);
+            Assert.False(File.Exists(Path.Combine(folder, "model.safetensors")), folder);
+            var (inspectCode, inspectOut, inspectErr) = Run(InspectVerb.Run, folder);
+            Assert.True(inspectCode == ExitCodes.Ok, inspectErr);
+            Assert.Contains("base_model.model.layers.0.lora_A.weight", inspectOut, StringComparison.Ordinal);
+            Assert.Contains("[8, 784]", inspectOut, StringComparison.Ordinal);
+            Assert.Contains("adapter: lora (peft_type LORA)", inspectOut, StringComparison.Ordinal);
+            Assert.Contains("r: 8", inspectOut, StringComparison.Ordinal);
+            Assert.Contains("lora_alpha: 16", inspectOut, StringComparison.Ordinal);
+            Assert.Contains("target_modules: [\"all-linear\"]", inspectOut, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Train_LoraTargetMatchingNothing_IsAConfigError_ListingTheModules()
+    {
+        var (code, _, err) = Run(TrainVerb.Run, LoraConfig(), "adapter.target_modules=[q_proj]", $"train.output_dir={_output}");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("matched no Linear layer", err, StringComparison.Ordinal);
+        Assert.Contains("layers.4 (Linear)", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_output));
+    }
+
     [Fact]
     public void LsConfigs_ListsTheQuickstartWithItsDescription()
     {

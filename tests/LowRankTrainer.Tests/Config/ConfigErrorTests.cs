@@ -190,7 +190,6 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("eval:\n  eval_strategy: epochs\n", "eval.eval_strategy must be one of no, steps, epoch (got 'epochs'; did you mean 'epoch'?)")]
     [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
     [InlineData("loss:\n  name: crossentropy\n", "loss.name must be one of cross_entropy, mse (got 'crossentropy'; did you mean 'cross_entropy'?)")]
-    [InlineData("adapter:\n  method: lora\n", "adapter.method must be one of none (got 'lora')")]
     [InlineData("train:\n  device: gpu\n", "train.device must be cpu, cuda or cuda:N (got 'gpu')")]
     public void BadChoice_IsReportedAtTheKey_WithDidYouMean(string yaml, string message)
     {

@@ -1,0 +1,170 @@
+using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Config;
+
+namespace LowRankTrainer.Tests.Config;
+
+/// <summary>The adapter section's PEFT keys: loading, validation, writing and the mapping onto the method's options.</summary>
+public sealed class AdapterConfigTests : IDisposable
+{
+    private readonly ConfigTestFiles _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    private const string Lora = """
+        model:
+          name: mlp
+          hidden_sizes: [32, 16]
+        adapter:
+          method: lora
+          r: 4
+          lora_alpha: 16
+          lora_dropout: 0.1
+          target_modules: [layers.0, layers.2]
+          exclude_modules: [layers.2]
+          modules_to_save: [layers.4]
+          bias: lora_only
+          use_rslora: true
+          init_lora_weights: gaussian
+          rank_pattern: {layers.0: 2}
+          alpha_pattern: {"layers\\.0": 3.5}
+          init_seed: 11
+        train:
+          seed: 5
+        """;
+
+    [Fact]
+    public void EveryLoraKey_Loads_AndMapsOntoLoraOptions()
+    {
+        var config = ConfigTestFiles.Valid(_files.Write("a.yaml", Lora));
+        var a = config.Adapter;
+        Assert.Equal(("lora", 4, 16.0, 0.1), (a.Method, a.R, a.LoraAlpha, a.LoraDropout));
+        Assert.Equal(["layers.0", "layers.2"], a.TargetModules);
+        Assert.Equal(2, a.RankPattern["layers.0"]);
+        Assert.Equal(3.5, a.AlphaPattern["layers\\.0"]);
+
+        var o = Assert.IsType<LoraOptions>(AdapterConfigMapper.ToOptions(a, config.Train.Seed));
+        Assert.Equal((4, 16.0, 0.1, true, LoraInit.Gaussian), (o.R, o.Alpha, o.Dropout, o.UseRsLora, o.Init));
+        Assert.Equal(["layers.0", "layers.2"], o.TargetModules);
+        Assert.Equal(["layers.2"], o.ExcludeModules);
+        Assert.Equal(["layers.4"], o.ModulesToSave);
+        Assert.Equal(AdapterBias.AdapterOnly, o.Bias);
+        Assert.Equal(11UL, o.InitSeed);
+        Assert.Equal(2, o.RankOf("layers.0"));
+        Assert.Equal(3.5, o.AlphaOf("layers.0"));
+    }
+
+    [Fact]
+    public void InitSeed_DefaultsToTrainSeed_AndNoneMapsToNoOptions()
+    {
+        var config = ConfigTestFiles.Valid(_files.Write("a.yaml", Lora), "adapter.init_seed=null");
+        Assert.Equal(5UL, AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed)!.InitSeed);
+        Assert.Null(AdapterConfigMapper.ToOptions(new AdapterConfig(), 1));
+    }
+
+    [Fact]
+    public void AllLinear_AsAString_IsTheOneElementList()
+    {
+        var config = ConfigTestFiles.Valid(_files.Write("a.yaml", Lora), "adapter.target_modules=all-linear", "adapter.exclude_modules=[]");
+        Assert.Equal([TargetSelector.AllLinear], config.Adapter.TargetModules);
+    }
+
+    [Fact]
+    public void TargetModules_OtherString_PointsToTargetRegex()
+    {
+        var d = ConfigTestFiles.SingleError(_files.Write("a.yaml", Lora), "adapter.target_modules=layers.*");
+        Assert.Equal(ConfigErrorCodes.WrongType, d.Code);
+        Assert.Contains("adapter.target_regex", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResolvedLoraConfig_RoundTripsThroughTheWriter()
+    {
+        var config = ConfigTestFiles.Valid(_files.Write("a.yaml", Lora));
+        var text = ConfigWriter.Write(config);
+        Assert.Contains("  rank_pattern: {layers.0: 2}", text, StringComparison.Ordinal);
+        var back = ConfigTestFiles.Valid(_files.Write("b.yaml", text));
+        Assert.Equal(text, ConfigWriter.Write(back));
+        Assert.Equal(3.5, back.Adapter.AlphaPattern["layers\\.0"]);
+        Assert.Equal("gaussian", back.Adapter.InitLoraWeights);
+        Assert.Equal(11, back.Adapter.InitSeed);
+    }
+
+    [Fact]
+    public void DefaultConfig_WithMethodNone_RoundTrips()
+    {
+        var text = ConfigWriter.Write(new ExperimentConfig { Name = "x" });
+        var back = ConfigTestFiles.Valid(_files.Write("a.yaml", text));
+        Assert.Equal(text, ConfigWriter.Write(back));
+    }
+
+    [Theory]
+    [InlineData("adapter.r=0", "adapter.r must be >= 1", ConfigErrorCodes.OutOfRange)]
+    [InlineData("adapter.lora_alpha=0", "adapter.lora_alpha must be > 0", ConfigErrorCodes.OutOfRange)]
+    [InlineData("adapter.lora_dropout=1.0", "adapter.lora_dropout must be in [0, 1)", ConfigErrorCodes.OutOfRange)]
+    [InlineData("adapter.bias=randlora_only", "adapter.bias must be one of none, all, lora_only", ConfigErrorCodes.InvalidChoice)]
+    [InlineData("adapter.init_lora_weights=pissa", "adapter.init_lora_weights must be one of true, gaussian", ConfigErrorCodes.InvalidChoice)]
+    [InlineData("adapter.method=lroa", "did you mean 'lora'?", ConfigErrorCodes.InvalidChoice)]
+    [InlineData("adapter.rank_pattern={layers.0: 0}", "adapter.rank_pattern must be >= 1", ConfigErrorCodes.OutOfRange)]
+    [InlineData("adapter.target_regex=layers\\.0", "not both", ConfigErrorCodes.Conflict)]
+    public void BadLoraValue_IsOneDiagnosticAtTheKey(string over, string message, string code)
+    {
+        var d = ConfigTestFiles.SingleError(_files.Write("a.yaml", Lora), over);
+        Assert.Equal(code, d.Code);
+        Assert.Contains(message, d.Message, StringComparison.Ordinal);
+        Assert.True(d.Location.IsOverride);
+    }
+
+    [Fact]
+    public void Method_NeedsTargets()
+    {
+        var path = _files.Write("a.yaml", "model:\n  name: mlp\nadapter:\n  method: lora\n");
+        var d = ConfigTestFiles.SingleError(path);
+        Assert.Equal(ConfigErrorCodes.Missing, d.Code);
+        Assert.Contains("needs adapter.target_modules", d.Message, StringComparison.Ordinal);
+        Assert.Equal((4, 3), (d.Location.Line, d.Location.Column));
+    }
+
+    [Fact]
+    public void LoraKeys_WithMethodNone_AreConflicts()
+    {
+        var path = _files.Write("a.yaml", "adapter:\n  method: none\n  r: 16\n  target_modules: [layers.0]\n");
+        var result = ConfigLoader.Load(path);
+        Assert.Null(result.Config);
+        Assert.Equal(2, result.Diagnostics.Count);
+        Assert.All(result.Diagnostics, d => Assert.Equal(ConfigErrorCodes.Conflict, d.Code));
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("adapter.r applies to LoRA-family methods only", StringComparison.Ordinal));
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("adapter targets need an adapter method", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EveryRegisteredMethod_IsAValidChoice()
+    {
+        foreach (var method in AdapterRegistry.Methods)
+        {
+            var config = ConfigTestFiles.Valid(_files.Write($"{method.Name}.yaml", $"adapter:\n  method: {method.Name}\n  target_modules: all-linear\n"));
+            Assert.Equal(method.Name, config.Adapter.Method);
+        }
+    }
+
+    [Fact]
+    public void UnknownMethod_ListsNoneAndEveryRegisteredMethod()
+    {
+        var d = ConfigTestFiles.SingleError(_files.Write("a.yaml", "adapter:\n  method: full\n"));
+        Assert.Equal(ConfigErrorCodes.InvalidChoice, d.Code);
+        var names = string.Join(", ", AdapterRegistry.Methods.Select(m => m.Name));
+        Assert.Equal($"adapter.method must be one of none, {names} (got 'full')", d.Message);
+    }
+
+    [Theory]
+    [InlineData("lora_r", "adapter.r")]
+    [InlineData("alpha", "adapter.lora_alpha")]
+    [InlineData("dropout", "adapter.lora_dropout")]
+    [InlineData("lora_target_modules", "adapter.target_modules")]
+    public void OtherToolsNames_SuggestThePeftKey(string key, string suggestion)
+    {
+        var d = ConfigTestFiles.SingleError(_files.Write("a.yaml", $"adapter:\n  {key}: 8\n"));
+        Assert.Equal(ConfigErrorCodes.UnknownKey, d.Code);
+        Assert.Contains($"did you mean '{suggestion}'?", d.Message, StringComparison.Ordinal);
+    }
+}

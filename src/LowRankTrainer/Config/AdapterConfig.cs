@@ -13,7 +13,7 @@ public sealed record AdapterConfig
 
     /// <summary>
     /// The rank r (PEFT <c>r</c>). Null (the default) is the method's default: 8 for <c>lora</c> and <c>lora_xs</c>;
-    /// for <c>svfit</c> a given r is a fixed rank for every target and null chooses r per matrix by <see cref="SvfitThreshold"/>.
+    /// 8 for <c>lora_sb</c>; for <c>svfit</c> a given r is a fixed rank for every target and null chooses r per matrix by <see cref="SvfitThreshold"/>.
     /// </summary>
     public int? R { get; init; }
 
@@ -67,6 +67,9 @@ public sealed record AdapterConfig
 
     /// <summary><c>svfit</c> only: how that share is measured, <c>energy</c> (Σσ², the default) or <c>sum</c> (Σσ).</summary>
     public string SvfitCriterion { get; init; } = "energy";
+
+    /// <summary><c>lora_sb</c> only: how many training samples (from the start of a separately seeded pass over the training set) LoRA-SB's gradient estimate sums over (default 64).</summary>
+    public int LoraSbNumSamples { get; init; } = 64;
 
     /// <summary>Seed of the adapter's initialisation; null: <c>train.seed</c>.</summary>
     public int? InitSeed { get; init; }

@@ -1,5 +1,6 @@
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
 using LowRankTrainer.Adapters.SvFit;
 
@@ -32,6 +33,7 @@ public static class AdapterConfigMapper
         ("init_std", a => a.InitStd != 1e-5),
         ("svfit_threshold", a => a.SvfitThreshold != 0.99),
         ("svfit_criterion", a => a.SvfitCriterion != "energy"),
+        ("lora_sb_num_samples", a => a.LoraSbNumSamples != 64),
     ];
 
     /// <summary>The per-method table: method name → the method-specific keys it takes and how they map.</summary>
@@ -76,6 +78,9 @@ public static class AdapterConfigMapper
                     var c => throw new ArgumentException($"adapter.svfit_criterion must be energy or sum (got '{c}')", nameof(a)),
                 },
             }),
+        ["lora_sb"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "lora_sb_num_samples" },
+            (o, a) => (LoraSbOptions)o with { R = a.R ?? ((LoraSbOptions)o).R, NumSamples = a.LoraSbNumSamples }),
     };
 
     /// <summary>The options for <paramref name="adapter"/>'s method, or null for method <c>none</c>.</summary>

@@ -74,6 +74,7 @@ internal static class ConfigSchema
             F<AdapterConfig, double>("init_std", ValueKind.Double, r => r.InitStd, (r, v) => r with { InitStd = v }),
             F<AdapterConfig, double>("svfit_threshold", ValueKind.Double, r => r.SvfitThreshold, (r, v) => r with { SvfitThreshold = v }),
             F<AdapterConfig, string>("svfit_criterion", ValueKind.String, r => r.SvfitCriterion, (r, v) => r with { SvfitCriterion = v }),
+            F<AdapterConfig, int>("lora_sb_num_samples", ValueKind.Int, r => r.LoraSbNumSamples, (r, v) => r with { LoraSbNumSamples = v }),
             F<AdapterConfig, int?>("init_seed", ValueKind.NullableInt, r => r.InitSeed, (r, v) => r with { InitSeed = v })),
         Section<LossConfig>("loss", c => c.Loss, (c, s) => c with { Loss = s },
             F<LossConfig, string>("name", ValueKind.String, r => r.Name, (r, v) => r with { Name = v }),

@@ -103,6 +103,7 @@ internal sealed partial class ConfigValidator
         Range(a.InitStd >= 0, "adapter.init_std", ">= 0", a.InitStd);
         Range(a.SvfitThreshold is > 0 and <= 1, "adapter.svfit_threshold", "in (0, 1]", a.SvfitThreshold);
         Choice("adapter.svfit_criterion", a.SvfitCriterion, ["energy", "sum"]);
+        Range(a.LoraSbNumSamples >= 1, "adapter.lora_sb_num_samples", ">= 1", a.LoraSbNumSamples);
         Range(a.LoraDropout is >= 0 and < 1, "adapter.lora_dropout", "in [0, 1)", a.LoraDropout);
         Choice("adapter.init_lora_weights", a.InitLoraWeights, ["true", "gaussian"]);
         foreach (var (key, r) in a.RankPattern) Range(r >= 1, "adapter.rank_pattern", $">= 1 for every key ('{key}')", r);

@@ -1,5 +1,6 @@
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
 using LowRankTrainer.Adapters.SvFit;
 using LowRankTrainer.Config;
@@ -205,6 +206,17 @@ public sealed class AdapterConfigTests : IDisposable
     }
 
     [Fact]
+    public void LoraSbKeys_Load_AndMapOntoLoraSbOptions_WithoutAnInitContext()
+    {
+        var config = ConfigTestFiles.Valid(MethodFile("lora_sb", "  r: 4\n  lora_sb_num_samples: 16\n"));
+        var o = Assert.IsType<LoraSbOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal((4, 16), (o.R, o.NumSamples));
+        Assert.Null(o.InitContext);
+        var defaults = Assert.IsType<LoraSbOptions>(AdapterConfigMapper.ToOptions(ConfigTestFiles.Valid(MethodFile("lora_sb", "")).Adapter, 1));
+        Assert.Equal((8, 64), (defaults.R, defaults.NumSamples));
+    }
+
+    [Fact]
     public void LoraDefaults_AreRankEight_AlphaEight()
     {
         var config = ConfigTestFiles.Valid(MethodFile("lora", ""));
@@ -223,6 +235,10 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("svfit", "init_lora_weights: gaussian", "adapter.init_lora_weights", "lora")]
     [InlineData("svfit", "rank_pattern: {layers.0: 2}", "adapter.rank_pattern", "lora, lora_xs")]
     [InlineData("svfit", "init_std: 0.0", "adapter.init_std", "lora_xs")]
+    [InlineData("lora", "lora_sb_num_samples: 8", "adapter.lora_sb_num_samples", "lora_sb")]
+    [InlineData("lora_sb", "lora_alpha: 16", "adapter.lora_alpha", "lora, lora_xs")]
+    [InlineData("lora_sb", "init_std: 0.0", "adapter.init_std", "lora_xs")]
+    [InlineData("svfit", "r: 2\n  lora_sb_num_samples: 8", "adapter.lora_sb_num_samples", "lora_sb")]
     public void AKeyOfAnotherMethod_IsAConflict_NamingTheMethodsThatTakeIt(string method, string line, string key, string takers)
     {
         var d = ConfigTestFiles.SingleError(MethodFile(method, "  " + line + "\n"));
@@ -236,6 +252,7 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("lora")]
     [InlineData("lora_xs")]
     [InlineData("svfit")]
+    [InlineData("lora_sb")]
     public void EveryKeyAtItsDefault_IsValidForEveryMethod_SoTheWrittenConfigRoundTrips(string method)
     {
         var config = ConfigTestFiles.Valid(MethodFile(method, ""));
@@ -254,6 +271,7 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("lora_xs", "init_std: -1.0", "adapter.init_std", ConfigErrorCodes.OutOfRange)]
     [InlineData("lora_xs", "r: 0", "adapter.r", ConfigErrorCodes.OutOfRange)]
     [InlineData("lora", "lora_alpha: 0", "adapter.lora_alpha", ConfigErrorCodes.OutOfRange)]
+    [InlineData("lora_sb", "lora_sb_num_samples: 0", "adapter.lora_sb_num_samples", ConfigErrorCodes.OutOfRange)]
     public void MethodKeys_OutOfRange_AreRejected(string method, string line, string key, string code)
     {
         var d = ConfigTestFiles.SingleError(MethodFile(method, "  " + line + "\n"));

@@ -13,6 +13,7 @@ public static class AdapterRegistry
         new LoraMethod(),
         new LoraXs.LoraXsMethod(),
         new SvFit.SvFitMethod(),
+        new LoraSb.LoraSbMethod(),
     ];
 
     /// <summary>The registered methods, in registration order.</summary>

@@ -11,11 +11,17 @@ public sealed record AdapterConfig
     /// <summary><c>none</c>, or the name of a method in <see cref="Adapters.AdapterRegistry"/> (<c>lora</c>, …).</summary>
     public string Method { get; init; } = "none";
 
-    /// <summary>LoRA rank r (PEFT <c>r</c>, default 8).</summary>
-    public int R { get; init; } = 8;
+    /// <summary>
+    /// The rank r (PEFT <c>r</c>). Null (the default) is the method's default: 8 for <c>lora</c> and <c>lora_xs</c>;
+    /// 8 for <c>lora_sb</c>; for <c>svfit</c> a given r is a fixed rank for every target and null chooses r per matrix by <see cref="SvfitThreshold"/>.
+    /// </summary>
+    public int? R { get; init; }
 
-    /// <summary>LoRA α; the branch is scaled by α/r, or α/√r with <see cref="UseRslora"/> (PEFT <c>lora_alpha</c>, default 8).</summary>
-    public double LoraAlpha { get; init; } = 8;
+    /// <summary>
+    /// α (PEFT <c>lora_alpha</c>). LoRA scales its branch by α/r, or α/√r with <see cref="UseRslora"/>; LoRA-XS by α/r.
+    /// Null (the default) is the method's default: 8 for <c>lora</c> (PEFT's), α = r (scale 1) for <c>lora_xs</c>.
+    /// </summary>
+    public double? LoraAlpha { get; init; }
 
     /// <summary>Dropout on the adapter branch's input only, in [0, 1) (PEFT <c>lora_dropout</c>).</summary>
     public double LoraDropout { get; init; }
@@ -52,6 +58,18 @@ public sealed record AdapterConfig
 
     /// <summary>Per-module α, regex key → α (PEFT <c>alpha_pattern</c>).</summary>
     public IReadOnlyDictionary<string, double> AlphaPattern { get; init; } = new Dictionary<string, double>();
+
+    /// <summary><c>lora_xs</c> only: the standard deviation of R's Gaussian init, R ~ N(0, std²) (default 1e-5; 0 gives R = 0).</summary>
+    public double InitStd { get; init; } = 1e-5;
+
+    /// <summary><c>svfit</c> only, when <see cref="R"/> is null: the share of the spectrum the kept singular values must reach, in (0, 1] (default 0.99).</summary>
+    public double SvfitThreshold { get; init; } = 0.99;
+
+    /// <summary><c>svfit</c> only: how that share is measured, <c>energy</c> (Σσ², the default) or <c>sum</c> (Σσ).</summary>
+    public string SvfitCriterion { get; init; } = "energy";
+
+    /// <summary><c>lora_sb</c> only: how many training samples (from the start of a separately seeded pass over the training set) LoRA-SB's gradient estimate sums over (default 64).</summary>
+    public int LoraSbNumSamples { get; init; } = 64;
 
     /// <summary>Seed of the adapter's initialisation; null: <c>train.seed</c>.</summary>
     public int? InitSeed { get; init; }

@@ -1,21 +1,92 @@
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Adapters.LoraSb;
+using LowRankTrainer.Adapters.LoraXs;
+using LowRankTrainer.Adapters.SvFit;
 
 namespace LowRankTrainer.Config;
 
 /// <summary>
-/// The one place that turns the <c>adapter</c> section into a method's options record
-/// (<see cref="AdapterOptions"/> and, for LoRA, <see cref="LoraOptions"/>).
+/// The one place that turns the <c>adapter</c> section into a method's options record: the shared targeting keys
+/// go into <see cref="AdapterOptions"/>, and <see cref="MethodKeys"/> says, per method, which method-specific keys
+/// it reads and how they set its options (<see cref="LoraOptions"/>, <see cref="LoraXsOptions"/>, <see cref="SvFitOptions"/>).
+/// A method-specific key not in a method's row must stay at its default (<see cref="ConfigValidator"/>).
 /// </summary>
 public static class AdapterConfigMapper
 {
     /// <summary>The method name that means "no adapter".</summary>
     public const string None = "none";
 
+    /// <summary>How one method reads the section: the method-specific keys it takes, and how they set its options.</summary>
+    private sealed record MethodRow(IReadOnlySet<string> Keys, Func<AdapterOptions, AdapterConfig, AdapterOptions> Apply);
+
+    /// <summary>Every method-specific key (not targeting, bias or init_seed), with whether it is at its default in a section.</summary>
+    private static readonly (string Key, Func<AdapterConfig, bool> IsSet)[] SpecificKeys =
+    [
+        ("r", a => a.R is not null),
+        ("lora_alpha", a => a.LoraAlpha is not null),
+        ("lora_dropout", a => a.LoraDropout != 0),
+        ("use_rslora", a => a.UseRslora),
+        ("init_lora_weights", a => a.InitLoraWeights != "true"),
+        ("rank_pattern", a => a.RankPattern.Count > 0),
+        ("alpha_pattern", a => a.AlphaPattern.Count > 0),
+        ("init_std", a => a.InitStd != 1e-5),
+        ("svfit_threshold", a => a.SvfitThreshold != 0.99),
+        ("svfit_criterion", a => a.SvfitCriterion != "energy"),
+        ("lora_sb_num_samples", a => a.LoraSbNumSamples != 64),
+    ];
+
+    /// <summary>The per-method table: method name → the method-specific keys it takes and how they map.</summary>
+    private static readonly Dictionary<string, MethodRow> MethodKeys = new(StringComparer.Ordinal)
+    {
+        ["lora"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "lora_alpha", "lora_dropout", "use_rslora", "init_lora_weights", "rank_pattern", "alpha_pattern" },
+            (o, a) => (LoraOptions)o with
+            {
+                R = a.R ?? ((LoraOptions)o).R,
+                Alpha = a.LoraAlpha ?? ((LoraOptions)o).Alpha,
+                Dropout = a.LoraDropout,
+                UseRsLora = a.UseRslora,
+                Init = a.InitLoraWeights switch
+                {
+                    "true" => LoraInit.KaimingUniform,
+                    "gaussian" => LoraInit.Gaussian,
+                    var i => throw new ArgumentException($"adapter.init_lora_weights must be true or gaussian (got '{i}')", nameof(a)),
+                },
+                RankPattern = new Dictionary<string, int>(a.RankPattern, StringComparer.Ordinal),
+                AlphaPattern = new Dictionary<string, double>(a.AlphaPattern, StringComparer.Ordinal),
+            }),
+        ["lora_xs"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "lora_alpha", "init_std", "rank_pattern" },
+            (o, a) => (LoraXsOptions)o with
+            {
+                R = a.R ?? ((LoraXsOptions)o).R,
+                Alpha = a.LoraAlpha,
+                InitStd = a.InitStd,
+                RankPattern = new Dictionary<string, int>(a.RankPattern, StringComparer.Ordinal),
+            }),
+        ["svfit"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "svfit_threshold", "svfit_criterion" },
+            (o, a) => (SvFitOptions)o with
+            {
+                R = a.R,
+                Threshold = a.SvfitThreshold,
+                Criterion = a.SvfitCriterion switch
+                {
+                    "energy" => SvFitCriterion.Energy,
+                    "sum" => SvFitCriterion.Sum,
+                    var c => throw new ArgumentException($"adapter.svfit_criterion must be energy or sum (got '{c}')", nameof(a)),
+                },
+            }),
+        ["lora_sb"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "lora_sb_num_samples" },
+            (o, a) => (LoraSbOptions)o with { R = a.R ?? ((LoraSbOptions)o).R, NumSamples = a.LoraSbNumSamples }),
+    };
+
     /// <summary>The options for <paramref name="adapter"/>'s method, or null for method <c>none</c>.</summary>
     /// <param name="adapter">The section.</param>
     /// <param name="trainSeed"><c>train.seed</c>, the default of <c>adapter.init_seed</c>.</param>
-    /// <exception cref="ArgumentException">The method is not registered, or <c>bias</c> / <c>init_lora_weights</c> has an unknown value.</exception>
+    /// <exception cref="ArgumentException">The method is not registered, or <c>bias</c> or a method key has an unknown value.</exception>
     public static AdapterOptions? ToOptions(AdapterConfig adapter, int trainSeed)
     {
         ArgumentNullException.ThrowIfNull(adapter);
@@ -37,28 +108,22 @@ public static class AdapterConfigMapper
             Bias = bias,
             InitSeed = unchecked((ulong)(adapter.InitSeed ?? trainSeed)),
         };
-        if (options is LoraOptions lora)
-        {
-            options = lora with
-            {
-                R = adapter.R,
-                Alpha = adapter.LoraAlpha,
-                Dropout = adapter.LoraDropout,
-                UseRsLora = adapter.UseRslora,
-                Init = adapter.InitLoraWeights switch
-                {
-                    "true" => LoraInit.KaimingUniform,
-                    "gaussian" => LoraInit.Gaussian,
-                    var i => throw new ArgumentException($"adapter.init_lora_weights must be true or gaussian (got '{i}')", nameof(adapter)),
-                },
-                RankPattern = new Dictionary<string, int>(adapter.RankPattern, StringComparer.Ordinal),
-                AlphaPattern = new Dictionary<string, double>(adapter.AlphaPattern, StringComparer.Ordinal),
-            };
-        }
-        return options;
+        return MethodKeys.TryGetValue(method.Name, out var row) ? row.Apply(options, adapter) : options;
     }
 
-    /// <summary>Whether <paramref name="method"/> takes the LoRA keys (<c>r</c>, <c>lora_alpha</c>, …): its options are <see cref="LoraOptions"/>.</summary>
-    public static bool IsLoraFamily(string method) =>
-        AdapterRegistry.Methods.Any(m => string.Equals(m.Name, method, StringComparison.Ordinal) && typeof(LoraOptions).IsAssignableFrom(m.OptionsType));
+    /// <summary>The method-specific keys (<c>r</c>, <c>lora_alpha</c>, <c>svfit_threshold</c>, …) <paramref name="method"/> takes; none for <c>none</c> or a method without a row.</summary>
+    public static IReadOnlySet<string> KeysOf(string method) =>
+        MethodKeys.TryGetValue(method, out var row) ? row.Keys : new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>The method-specific keys set away from their defaults in <paramref name="adapter"/> that its method does not take (sorted by writing order).</summary>
+    public static IReadOnlyList<string> KeysNotValidFor(AdapterConfig adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        var keys = KeysOf(adapter.Method);
+        return SpecificKeys.Where(k => k.IsSet(adapter) && !keys.Contains(k.Key)).Select(k => k.Key).ToArray();
+    }
+
+    /// <summary>The methods that take <paramref name="key"/>, for messages.</summary>
+    public static IReadOnlyList<string> MethodsTaking(string key) =>
+        MethodKeys.Where(kv => kv.Value.Keys.Contains(key)).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToArray();
 }

@@ -308,7 +308,7 @@ public static class ConfigLoader
             error = $"expected {Expected(kind)}, got {Describe(node)}";
             return false;
         }
-        if (scalar.IsNull && kind is ValueKind.NullableInt or ValueKind.NullableString) return true;
+        if (scalar.IsNull && kind is ValueKind.NullableInt or ValueKind.NullableDouble or ValueKind.NullableString) return true;
         var text = scalar.Value;
         switch (kind)
         {
@@ -324,7 +324,7 @@ public static class ConfigLoader
                 }
                 error = $"expected an integer, got '{text}' (too large)";
                 return false;
-            case ValueKind.Double when !scalar.Quoted && TryParseDouble(text, out var d):
+            case ValueKind.Double or ValueKind.NullableDouble when !scalar.Quoted && TryParseDouble(text, out var d):
                 value = d;
                 return true;
             case ValueKind.Bool when !scalar.Quoted && text is "true" or "True" or "TRUE" or "false" or "False" or "FALSE":
@@ -355,6 +355,7 @@ public static class ConfigLoader
         ValueKind.Int => "an integer",
         ValueKind.NullableInt => "an integer or null",
         ValueKind.Double => "a number",
+        ValueKind.NullableDouble => "a number or null",
         ValueKind.Bool => "true or false",
         ValueKind.String => "a string",
         ValueKind.NullableString => "a string or null",

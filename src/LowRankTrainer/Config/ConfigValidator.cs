@@ -98,8 +98,12 @@ internal sealed partial class ConfigValidator
         {
             if (string.IsNullOrWhiteSpace(a.ExcludeModules[i])) Add($"adapter.exclude_modules[{i}]", ConfigErrorCodes.OutOfRange, "adapter.exclude_modules entries must be module names, not empty");
         }
-        Range(a.R >= 1, "adapter.r", ">= 1", a.R);
-        Range(a.LoraAlpha > 0, "adapter.lora_alpha", "> 0", a.LoraAlpha);
+        if (a.R is { } rank) Range(rank >= 1, "adapter.r", ">= 1", rank);
+        if (a.LoraAlpha is { } loraAlpha) Range(loraAlpha > 0, "adapter.lora_alpha", "> 0", loraAlpha);
+        Range(a.InitStd >= 0, "adapter.init_std", ">= 0", a.InitStd);
+        Range(a.SvfitThreshold is > 0 and <= 1, "adapter.svfit_threshold", "in (0, 1]", a.SvfitThreshold);
+        Choice("adapter.svfit_criterion", a.SvfitCriterion, ["energy", "sum"]);
+        Range(a.LoraSbNumSamples >= 1, "adapter.lora_sb_num_samples", ">= 1", a.LoraSbNumSamples);
         Range(a.LoraDropout is >= 0 and < 1, "adapter.lora_dropout", "in [0, 1)", a.LoraDropout);
         Choice("adapter.init_lora_weights", a.InitLoraWeights, ["true", "gaussian"]);
         foreach (var (key, r) in a.RankPattern) Range(r >= 1, "adapter.rank_pattern", $">= 1 for every key ('{key}')", r);
@@ -154,22 +158,11 @@ internal sealed partial class ConfigValidator
                 Add("adapter.bias", ConfigErrorCodes.InvalidChoice, $"adapter.bias must be one of none, all, {method.Name}_only (got '{a.Bias}')");
             }
         }
-        if (!AdapterConfigMapper.IsLoraFamily(a.Method))
+        // A method-specific key set away from its default must be one the method takes (the writer saves every key, so defaults are always fine).
+        foreach (var key in AdapterConfigMapper.KeysNotValidFor(a))
         {
-            (string Key, bool Set)[] loraOnly =
-            [
-                ("adapter.r", a.R != defaults.R),
-                ("adapter.lora_alpha", a.LoraAlpha != defaults.LoraAlpha),
-                ("adapter.lora_dropout", a.LoraDropout != defaults.LoraDropout),
-                ("adapter.use_rslora", a.UseRslora != defaults.UseRslora),
-                ("adapter.init_lora_weights", a.InitLoraWeights != defaults.InitLoraWeights),
-                ("adapter.rank_pattern", a.RankPattern.Count > 0),
-                ("adapter.alpha_pattern", a.AlphaPattern.Count > 0),
-            ];
-            foreach (var (key, _) in loraOnly.Where(k => k.Set))
-            {
-                Add(key, ConfigErrorCodes.Conflict, $"{key} applies to LoRA-family methods only, but adapter.method is {a.Method} (at {At("adapter.method")})");
-            }
+            Add("adapter." + key, ConfigErrorCodes.Conflict,
+                $"adapter.{key} is not valid for adapter.method {a.Method} (at {At("adapter.method")}); it applies to {string.Join(", ", AdapterConfigMapper.MethodsTaking(key))}");
         }
     }
 

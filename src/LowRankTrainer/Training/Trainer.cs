@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Config;
 using LowRankTrainer.Data;
 using LowRankTrainer.Models;
@@ -10,6 +11,7 @@ using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 using LowRankTrainer.Torch.Optim;
+using LowRankTrainer.Torch.Optim.Schedulers;
 
 namespace LowRankTrainer.Training;
 
@@ -47,7 +49,9 @@ namespace LowRankTrainer.Training;
 /// (<see cref="AdapterModel"/>) with A drawn from <c>adapter.init_seed</c> (default <c>train.seed</c>);
 /// only the adapter, the chosen biases and <c>modules_to_save</c> train. Checkpoints and <c>final/</c>
 /// hold <c>adapter_config.json</c> + <c>adapter_model.safetensors</c> (PEFT's layout) instead of
-/// <c>model.safetensors</c>; resume rebuilds the base from the seed and loads the adapter.</item>
+/// <c>model.safetensors</c>; resume rebuilds the base from the seed and loads the adapter.
+/// LoRA-SB (Ponkshe, Singhal et al. 2024) first estimates gradients on the first
+/// <c>adapter.lora_sb_num_samples</c> training samples (<see cref="GradientEstimate"/>) on a fresh run only.</item>
 /// </list>
 /// </remarks>
 /// <param name="config">The experiment.</param>
@@ -88,19 +92,23 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
         using var model = ModelFactory.Create(config.Model, generator, features);
         var modulesToSave = config.Adapter.ModulesToSave;
-        var adapter = adapterOptions is null ? null : InjectAdapter(model, adapterOptions);
-        var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
-        var trainableTensors = trainable.Select(p => p.Value).ToList();
-        var counts = ParameterSummary.Of(model);
-        using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
         var bs = t.PerDeviceTrainBatchSize;
         var accum = t.GradientAccumulationSteps;
         var n = data.Train.Count;
         var batchesPerEpoch = config.Data.DropLast ? n / bs : (n + bs - 1) / bs;
         var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
-        var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
         var loss = new LossFunction(config.Loss);
+        using var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
+            ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
+            : null;
+        if (initContext is not null) adapterOptions = ((LoraSbOptions)adapterOptions!) with { InitContext = initContext };
+        var adapter = adapterOptions is null ? null : InjectAdapter(model, adapterOptions);
+        var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
+        var trainableTensors = trainable.Select(p => p.Value).ToList();
+        var counts = ParameterSummary.Of(model);
+        using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
+        var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
         var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator, adapter);
         if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && (modulesToSave.Count > 0 || adapter is not null))
         {
@@ -290,6 +298,20 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;
         }
+    }
+
+    /// <summary>
+    /// LoRA-SB's init data (Ponkshe, Singhal et al. 2024), on a fresh run only (resume loads the adapter from the
+    /// checkpoint): the summed gradients of the first <paramref name="numSamples"/> training samples in dataset order
+    /// (<see cref="GradientEstimate"/>), and η = the first step's learning rate, lr / warm-up steps (lr without a warm-up).
+    /// The global torch RNG is re-seeded with <c>train.seed</c> afterwards, so dropout in the run draws what it would without the estimate.
+    /// </summary>
+    private static GradientEstimate EstimateGradients(Module<Tensor, Tensor> model, LossFunction loss, TensorDataset train, int numSamples, TrainConfig t, long totalSteps)
+    {
+        var warmup = (t.WarmupSteps > 0 ? Warmup.OfSteps(t.WarmupSteps) : Warmup.OfRatio(t.WarmupRatio)).Resolve(totalSteps);
+        var estimate = GradientEstimate.Compute(model, loss, train, numSamples, t.PerDeviceTrainBatchSize, GradientEstimate.FirstStepLearningRate(t.LearningRate, warmup));
+        TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
+        return estimate;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
 using LowRankTrainer.Adapters.SvFit;
 using LowRankTrainer.Models;
@@ -68,6 +69,9 @@ public class AdapterMatrixTests
         // fc1 (8→12) r = 2 with the head trained in full: 2 + 12·3+3 = 41.
         { "svfit toy modules_to_save", Toy, "svfit", new SvFitOptions { TargetModules = ["fc1"], R = 2, ModulesToSave = ["classifier"] }, 41 },
         // bias lora_only: 2 + 2 + the two adapted biases 16+16 = 36.
+        // LoRA-SB: r² per target; the init update comes from a synthetic gradient (WeightSignContext).
+        { "lora_sb mlp all-linear r4", Mlp, "lora_sb", new LoraSbOptions { TargetModules = ["all-linear"], R = 4, InitContext = new WeightSignContext(0.05) }, 32 },
+        { "lora_sb toy q v r3", Toy, "lora_sb", new LoraSbOptions { TargetModules = ["q_proj", "v_proj"], R = 3, InitContext = new WeightSignContext(0.02) }, 36 },
         { "svfit mlp bias lora_only", Mlp, "svfit", new SvFitOptions { TargetModules = ["layers.0", "layers.2"], R = 2, Bias = AdapterBias.AdapterOnly }, 36 },
         // Test-only method: one θ ∈ ℝ⁶ shared by every layer is counted once: 6.
         { "shared-vector mlp all-linear k6", Mlp, "shared-vector", new SharedVectorOptions { TargetModules = ["all-linear"], Dimension = 6, InitSeed = 2 }, 6 },
@@ -95,8 +99,10 @@ public class AdapterMatrixTests
         var before = model.Forward(x);
         var adapted = AdapterModel.Inject(model, Method(method), options);
         Assert.Equal(method, adapted.Method.Name);
-        // LoRA-XS draws R ~ N(0, 1e-5²), so ΔW(0) is tiny but not zero; every other method starts at ΔW = 0 exactly.
-        var tolerance = options is LoraXsOptions { InitStd: > 0 } ? 1e-3 : 0;
+        // LoRA-XS draws R ~ N(0, 1e-5²), so ΔW(0) is tiny but not zero; LoRA-SB starts at base + trunc_SVD_r(−η·sign(G));
+        // every other method starts at ΔW = 0 exactly.
+        var tolerance = options is LoraXsOptions { InitStd: > 0 } ? 1e-3 : options is LoraSbOptions ? 1e-5 : 0;
+        if (options is LoraSbOptions sb) before = LoraSbExpectedInit(factory, adapted, sb, x);
         model.Train();  // dropout on the branch must not touch the base path: with ΔW = 0 the output stays the base's
         Assert.True(MaxAbsDiff(before, model.Forward(x)) <= tolerance);
         model.Eval();
@@ -213,4 +219,36 @@ public class AdapterMatrixTests
         adapted.Disable();
         Assert.True(MaxAbsDiff(baseline, model.Forward(x)) <= 1e-6);
     }
+
+    /// <summary>The documented LoRA-SB init, recomputed independently: a fresh base with W ← W + trunc_SVD_r(−η·sign(G)) for every target.</summary>
+    private static Tensor LoraSbExpectedInit(Func<Module<Tensor, Tensor>> factory, AdapterModel adapted, LoraSbOptions options, Tensor x)
+    {
+        var reference = factory();
+        reference.Eval();
+        var weights = reference.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        using (Autograd.NoGrad())
+        {
+            foreach (var (name, _) in adapted.Layers)
+            {
+                var w = weights[name + ".weight"].Value;
+                var g = WeightSignContext.Gradient(w);
+                var delta = g.To(DType.Float64).Sign() * -options.InitContext!.FirstStepLr;
+                var (u, sv, vh) = Linalg.Svd(delta);
+                var r = options.R;
+                var trunc = u.Narrow(1, 0, r).Mm(vh.Narrow(0, 0, r) * sv.Narrow(0, 0, r).Unsqueeze(1));
+                w.Add_(trunc.To(w.DType));
+            }
+        }
+        return reference.Forward(x);
+    }
+}
+
+/// <summary>A synthetic LoRA-SB gradient: G = W₀ − 0.01 for each target (deterministic, mixed signs), with η = <paramref name="lr"/>.</summary>
+internal sealed class WeightSignContext(double lr) : IAdapterInitContext
+{
+    public double FirstStepLr => lr;
+
+    public static Tensor Gradient(Tensor weight) => weight.Detach() - 0.01;
+
+    public Tensor GradientSum(AdapterTarget target) => Gradient(target.Layer.Weight.Value);
 }

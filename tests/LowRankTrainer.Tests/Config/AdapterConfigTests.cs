@@ -1,5 +1,8 @@
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Adapters.LoraSb;
+using LowRankTrainer.Adapters.LoraXs;
+using LowRankTrainer.Adapters.SvFit;
 using LowRankTrainer.Config;
 
 namespace LowRankTrainer.Tests.Config;
@@ -38,7 +41,7 @@ public sealed class AdapterConfigTests : IDisposable
     {
         var config = ConfigTestFiles.Valid(_files.Write("a.yaml", Lora));
         var a = config.Adapter;
-        Assert.Equal(("lora", 4, 16.0, 0.1), (a.Method, a.R, a.LoraAlpha, a.LoraDropout));
+        Assert.Equal(("lora", (int?)4, (double?)16.0, 0.1), (a.Method, a.R, a.LoraAlpha, a.LoraDropout));
         Assert.Equal(["layers.0", "layers.2"], a.TargetModules);
         Assert.Equal(2, a.RankPattern["layers.0"]);
         Assert.Equal(3.5, a.AlphaPattern["layers\\.0"]);
@@ -133,7 +136,7 @@ public sealed class AdapterConfigTests : IDisposable
         Assert.Null(result.Config);
         Assert.Equal(2, result.Diagnostics.Count);
         Assert.All(result.Diagnostics, d => Assert.Equal(ConfigErrorCodes.Conflict, d.Code));
-        Assert.Contains(result.Diagnostics, d => d.Message.Contains("adapter.r applies to LoRA-family methods only", StringComparison.Ordinal));
+        Assert.Contains(result.Diagnostics, d => d.Message.Contains("adapter.r is not valid for adapter.method none", StringComparison.Ordinal));
         Assert.Contains(result.Diagnostics, d => d.Message.Contains("adapter targets need an adapter method", StringComparison.Ordinal));
     }
 
@@ -166,5 +169,123 @@ public sealed class AdapterConfigTests : IDisposable
         var d = ConfigTestFiles.SingleError(_files.Write("a.yaml", $"adapter:\n  {key}: 8\n"));
         Assert.Equal(ConfigErrorCodes.UnknownKey, d.Code);
         Assert.Contains($"did you mean '{suggestion}'?", d.Message, StringComparison.Ordinal);
+    }
+
+    private string MethodFile(string method, string keys) =>
+        _files.Write($"{method}.yaml", $"adapter:\n  method: {method}\n  target_modules: all-linear\n{keys}");
+
+    [Fact]
+    public void LoraXsKeys_Load_AndMapOntoLoraXsOptions()
+    {
+        var config = ConfigTestFiles.Valid(MethodFile("lora_xs", "  r: 4\n  lora_alpha: 8\n  init_std: 0.0\n  rank_pattern: {layers.0: 2}\n"));
+        var o = Assert.IsType<LoraXsOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal((4, (double?)8.0, 0.0), (o.R, o.Alpha, o.InitStd));
+        Assert.Equal(2, o.RankOf("layers.0"));
+        Assert.Equal(2.0, o.ScalingOf(4));
+    }
+
+    [Fact]
+    public void LoraXsDefaults_AreRankEight_AndScaleOne()
+    {
+        var config = ConfigTestFiles.Valid(MethodFile("lora_xs", ""));
+        var o = Assert.IsType<LoraXsOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal((8, (double?)null, 1e-5), (o.R, o.Alpha, o.InitStd));
+        Assert.Equal(1.0, o.ScalingOf(8));
+    }
+
+    [Fact]
+    public void SvFitKeys_Load_AndMapOntoSvFitOptions()
+    {
+        var config = ConfigTestFiles.Valid(MethodFile("svfit", "  svfit_threshold: 0.9\n  svfit_criterion: sum\n"));
+        var o = Assert.IsType<SvFitOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal(((int?)null, 0.9, SvFitCriterion.Sum), (o.R, o.Threshold, o.Criterion));
+
+        var fixedRank = ConfigTestFiles.Valid(MethodFile("svfit", "  r: 3\n"));
+        var f = Assert.IsType<SvFitOptions>(AdapterConfigMapper.ToOptions(fixedRank.Adapter, fixedRank.Train.Seed));
+        Assert.Equal(((int?)3, 0.99, SvFitCriterion.Energy), (f.R, f.Threshold, f.Criterion));
+    }
+
+    [Fact]
+    public void LoraSbKeys_Load_AndMapOntoLoraSbOptions_WithoutAnInitContext()
+    {
+        var config = ConfigTestFiles.Valid(MethodFile("lora_sb", "  r: 4\n  lora_sb_num_samples: 16\n"));
+        var o = Assert.IsType<LoraSbOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal((4, 16), (o.R, o.NumSamples));
+        Assert.Null(o.InitContext);
+        var defaults = Assert.IsType<LoraSbOptions>(AdapterConfigMapper.ToOptions(ConfigTestFiles.Valid(MethodFile("lora_sb", "")).Adapter, 1));
+        Assert.Equal((8, 64), (defaults.R, defaults.NumSamples));
+    }
+
+    [Fact]
+    public void LoraDefaults_AreRankEight_AlphaEight()
+    {
+        var config = ConfigTestFiles.Valid(MethodFile("lora", ""));
+        var o = Assert.IsType<LoraOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal((8, 8.0), (o.R, o.Alpha));
+    }
+
+    [Theory]
+    [InlineData("lora", "init_std: 0.1", "adapter.init_std", "lora_xs")]
+    [InlineData("lora", "svfit_threshold: 0.5", "adapter.svfit_threshold", "svfit")]
+    [InlineData("lora_xs", "lora_dropout: 0.1", "adapter.lora_dropout", "lora")]
+    [InlineData("lora_xs", "use_rslora: true", "adapter.use_rslora", "lora")]
+    [InlineData("lora_xs", "alpha_pattern: {layers.0: 2}", "adapter.alpha_pattern", "lora")]
+    [InlineData("lora_xs", "svfit_criterion: sum", "adapter.svfit_criterion", "svfit")]
+    [InlineData("svfit", "lora_alpha: 16", "adapter.lora_alpha", "lora, lora_xs")]
+    [InlineData("svfit", "init_lora_weights: gaussian", "adapter.init_lora_weights", "lora")]
+    [InlineData("svfit", "rank_pattern: {layers.0: 2}", "adapter.rank_pattern", "lora, lora_xs")]
+    [InlineData("svfit", "init_std: 0.0", "adapter.init_std", "lora_xs")]
+    [InlineData("lora", "lora_sb_num_samples: 8", "adapter.lora_sb_num_samples", "lora_sb")]
+    [InlineData("lora_sb", "lora_alpha: 16", "adapter.lora_alpha", "lora, lora_xs")]
+    [InlineData("lora_sb", "init_std: 0.0", "adapter.init_std", "lora_xs")]
+    [InlineData("svfit", "r: 2\n  lora_sb_num_samples: 8", "adapter.lora_sb_num_samples", "lora_sb")]
+    public void AKeyOfAnotherMethod_IsAConflict_NamingTheMethodsThatTakeIt(string method, string line, string key, string takers)
+    {
+        var d = ConfigTestFiles.SingleError(MethodFile(method, "  " + line + "\n"));
+        Assert.Equal(ConfigErrorCodes.Conflict, d.Code);
+        Assert.StartsWith(key, d.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{key} is not valid for adapter.method {method} (at ", d.Message, StringComparison.Ordinal);
+        Assert.EndsWith($"it applies to {takers}", d.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("lora")]
+    [InlineData("lora_xs")]
+    [InlineData("svfit")]
+    [InlineData("lora_sb")]
+    public void EveryKeyAtItsDefault_IsValidForEveryMethod_SoTheWrittenConfigRoundTrips(string method)
+    {
+        var config = ConfigTestFiles.Valid(MethodFile(method, ""));
+        var text = ConfigWriter.Write(config);
+        Assert.Contains("init_std:", text, StringComparison.Ordinal);
+        Assert.Contains("svfit_threshold:", text, StringComparison.Ordinal);
+        var back = ConfigTestFiles.Valid(_files.Write("back.yaml", text));
+        Assert.Equal(text, ConfigWriter.Write(back));
+        Assert.Equal(AdapterConfigMapper.ToOptions(config.Adapter, 1)!.GetType(), AdapterConfigMapper.ToOptions(back.Adapter, 1)!.GetType());
+    }
+
+    [Theory]
+    [InlineData("svfit", "svfit_threshold: 0.0", "adapter.svfit_threshold", ConfigErrorCodes.OutOfRange)]
+    [InlineData("svfit", "svfit_threshold: 1.5", "adapter.svfit_threshold", ConfigErrorCodes.OutOfRange)]
+    [InlineData("svfit", "svfit_criterion: entropy", "adapter.svfit_criterion", ConfigErrorCodes.InvalidChoice)]
+    [InlineData("lora_xs", "init_std: -1.0", "adapter.init_std", ConfigErrorCodes.OutOfRange)]
+    [InlineData("lora_xs", "r: 0", "adapter.r", ConfigErrorCodes.OutOfRange)]
+    [InlineData("lora", "lora_alpha: 0", "adapter.lora_alpha", ConfigErrorCodes.OutOfRange)]
+    [InlineData("lora_sb", "lora_sb_num_samples: 0", "adapter.lora_sb_num_samples", ConfigErrorCodes.OutOfRange)]
+    public void MethodKeys_OutOfRange_AreRejected(string method, string line, string key, string code)
+    {
+        var d = ConfigTestFiles.SingleError(MethodFile(method, "  " + line + "\n"));
+        Assert.Equal(code, d.Code);
+        Assert.StartsWith(key, d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheMapperTable_CoversEveryRegisteredMethod()
+    {
+        foreach (var method in AdapterRegistry.Methods)
+        {
+            Assert.NotEmpty(AdapterConfigMapper.KeysOf(method.Name));
+        }
+        Assert.Empty(AdapterConfigMapper.KeysOf(AdapterConfigMapper.None));
     }
 }

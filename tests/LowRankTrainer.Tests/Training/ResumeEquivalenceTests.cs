@@ -12,18 +12,26 @@ namespace LowRankTrainer.Tests.Training;
 /// with gradient accumulation 2, shuffling across epoch boundaries and dropout, so the optimizer,
 /// schedule, RNG and data-cursor states all matter.
 /// </summary>
+// Serial: bit-identity needs the process-global torch RNG (dropout) untouched by tests running alongside.
+[Collection(TrainingSerial.Name)]
 public class ResumeEquivalenceTests
 {
     [Theory]
     [InlineData("full fine-tuning")]
     [InlineData("frozen base + head")]
     [InlineData("lora + head")]
+    [InlineData("lora_sb + head")]
     public void StraightVersusStopAndResume_LossesAndWeightsBitIdentical(string scenario)
     {
         using var tiny = new TinyRun();
         var config = tiny.Config() with { Logging = new LoggingConfig { LoggingSteps = 3 } }; // window spans the stop at 10
         if (scenario.StartsWith("frozen", StringComparison.Ordinal)) config = config with { Adapter = new AdapterConfig { ModulesToSave = ["layers.3"] } };
-        if (scenario.StartsWith("lora", StringComparison.Ordinal))
+        if (scenario.StartsWith("lora_sb", StringComparison.Ordinal))
+        {
+            // The resumed run must load R, B and A from the checkpoint, not re-estimate them.
+            config = config with { Adapter = new AdapterConfig { Method = "lora_sb", R = 2, LoraSbNumSamples = 8, TargetModules = ["all-linear"], ModulesToSave = ["layers.3"] } };
+        }
+        else if (scenario.StartsWith("lora", StringComparison.Ordinal))
         {
             // Branch dropout too, so the RNG state matters for the adapter as well as for the base's dropout.
             config = config with { Adapter = new AdapterConfig { Method = "lora", R = 4, LoraAlpha = 8, LoraDropout = 0.1, TargetModules = ["all-linear"], ModulesToSave = ["layers.3"] } };

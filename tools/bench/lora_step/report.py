@@ -7,9 +7,13 @@ timed batches; a ratio is a variant's figure over (a)'s at the same batch size (
 taken within one process where the variants alternate, are shown beside it). A warning is printed when
 the rounds of a figure disagree by more than 10%.
 """
+import os
 import re
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_log  # noqa: E402  (tools/bench/bench_log.py)
 
 TARGET = 1.10
 VARIANTS = (  # key, label, ratio against (a) judged against TARGET?
@@ -25,20 +29,13 @@ PHASES = ("zero_grad", "forward", "backward", "optim", "dispose")
 def parse(paths):
     """-> per-round medians {key: [m, ...]}, scalars {key: [v, ...]}, text {key: first value}."""
     rounds, scalars, text = {}, {}, {}
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                parts = line.strip().split(None, 1)
-                if len(parts) != 2:
-                    continue
-                key, value = parts
-                if key.endswith("_ms_batches"):
-                    rounds.setdefault(key[: -len("_batches")], []).append(
-                        statistics.median(float(v) for v in value.split(",")))
-                elif re.fullmatch(r"-?\d+(\.\d+)?", value):
-                    scalars.setdefault(key, []).append(float(value))
-                else:
-                    text.setdefault(key, value)
+    for _, key, value in bench_log.records(paths):
+        if key.endswith("_ms_batches"):
+            rounds.setdefault(key[: -len("_batches")], []).append(bench_log.median_of(value))
+        elif re.fullmatch(r"-?\d+(\.\d+)?", value):
+            scalars.setdefault(key, []).append(float(value))
+        else:
+            text.setdefault(key, value)
     return rounds, scalars, text
 
 
@@ -64,10 +61,10 @@ def main():
                + ("all passed in every round" if not bad else "**FAILED: " + ", ".join(bad) + "**"))
     for b in sizes:
         for key, _, _ in VARIANTS:
-            ms = rounds.get(f"b{b}_{key}_ms", [])
-            if len(ms) > 1 and max(ms) / min(ms) > 1.10:
-                out.append(f"- **warning: the rounds of `b{b}_{key}` disagree by {100 * (max(ms) / min(ms) - 1):.0f}% "
-                           "(other load on the machine); the within-round ratios are the safer guide**")
+            warning = bench_log.spread_warning(f"b{b}_{key}", rounds.get(f"b{b}_{key}_ms", []),
+                                               "the within-round ratios are the safer guide")
+            if warning:
+                out.append(warning)
     out.append("")
     out.append("| batch | variant | trainable params | ms/step (per round) | × (a) (per round) | target | verdict |")
     out.append("|---|---|---|---|---|---|---|")

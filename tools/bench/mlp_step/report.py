@@ -12,6 +12,9 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_log  # noqa: E402  (tools/bench/bench_log.py)
+
 SIZES = (32, 128, 1024)
 TARGETS = {32: 0.6, 128: 1.0, 1024: 1.0}
 PHASES = ("zero_grad", "forward", "backward", "optim", "dispose")
@@ -19,22 +22,13 @@ PHASES = ("zero_grad", "forward", "backward", "optim", "dispose")
 
 def parse(paths):
     rounds, info, scalars = {}, {}, {}
-    for path in paths:
-        rnd = os.path.basename(path).split(".")[0]
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                parts = line.strip().split(None, 1)
-                if len(parts) != 2:
-                    continue
-                key, value = parts
-                if key.endswith("_ms_batches"):
-                    xs = [float(v) for v in value.split(",")]
-                    rounds.setdefault(key[: -len("_batches")], []).append((rnd, statistics.median(xs)))
-                elif key.endswith("_ms") or key.endswith("_decreased") or key.endswith("_stable") \
-                        or key.endswith("_first") or key.endswith("_last") or key.endswith("_per_step"):
-                    scalars.setdefault(key, []).append((rnd, float(value)))
-                else:
-                    info.setdefault(key, value)
+    for rnd, key, value in bench_log.records(paths):
+        if key.endswith("_ms_batches"):
+            rounds.setdefault(key[: -len("_batches")], []).append((rnd, bench_log.median_of(value)))
+        elif key.endswith(("_ms", "_decreased", "_stable", "_first", "_last", "_per_step")):
+            scalars.setdefault(key, []).append((rnd, float(value)))
+        else:
+            info.setdefault(key, value)
     return rounds, info, scalars
 
 
@@ -101,10 +95,9 @@ def report(logs, out, verdict):
     out.append("- checks: " + "; ".join(checks))
     for b, ks in keys.items():
         for key in ks + ((f"csfused_b{b}_ms",) if has_fused else ()):
-            ms = [m for _, m in rounds[key]]
-            if len(ms) > 1 and max(ms) / min(ms) > 1.10:
-                out.append(f"- **warning: the rounds of `{key}` disagree by {100 * (max(ms) / min(ms) - 1):.0f}% "
-                           "(other load on the machine); treat the ratios with care or rerun**")
+            warning = bench_log.spread_warning(key, [m for _, m in rounds[key]])
+            if warning:
+                out.append(warning)
     out.append("")
     fcols = " C# fused ms/step |" if has_fused else ""
     fratio = " C# fused × PyTorch's best |" if has_fused else ""

@@ -11,6 +11,9 @@ import os
 import statistics
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import bench_log  # noqa: E402  (tools/bench/bench_log.py)
+
 # (key, label, kind) in table order; kind "primary" rows are the ones the targets apply to.
 ROWS = [
     ("cpp_at_add_ns", "C++ `at::add(a, b)` (result on the stack) — **baseline**", "ref"),
@@ -32,21 +35,14 @@ TARGET_CPP, TARGET_PY = 1.25, 0.80
 
 def parse(paths):
     batches, rounds, info = {}, {}, {}
-    for path in paths:
-        rnd = os.path.basename(path).split(".")[0]
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                parts = line.strip().split(None, 1)
-                if len(parts) != 2:
-                    continue
-                key, value = parts
-                if key.endswith("_batches"):
-                    xs = [float(v) for v in value.split(",")]
-                    name = key[: -len("_batches")]
-                    batches.setdefault(name, []).extend(xs)
-                    rounds.setdefault(name, []).append((rnd, statistics.median(xs)))
-                elif not key.endswith("_ns"):
-                    info.setdefault(key, value)
+    for rnd, key, value in bench_log.records(paths):
+        if key.endswith("_batches"):
+            xs = bench_log.batch_values(value)
+            name = key[: -len("_batches")]
+            batches.setdefault(name, []).extend(xs)
+            rounds.setdefault(name, []).append((rnd, statistics.median(xs)))
+        elif not key.endswith("_ns"):
+            info.setdefault(key, value)
     return batches, rounds, info
 
 
@@ -76,10 +72,9 @@ def main():
                f"{'/'.join(str(n) for n in sorted(per_round_batches))} timed batches; "
                f"handles leaked by the C# leg: {info.get('cs_leaked_handles', '?')}")
     for key in (CPP_BASE, PY_BASE, "csharp_scoped_ns", "csharp_explicit_dispose_ns"):
-        ms = [m for _, m in rounds[key]]
-        if len(ms) > 1 and max(ms) / min(ms) > 1.10:
-            out.append(f"- **warning: the rounds of `{key}` disagree by {100 * (max(ms) / min(ms) - 1):.0f}% "
-                       "(other load on the machine); treat the ratios with care or rerun**")
+        warning = bench_log.spread_warning(key, [m for _, m in rounds[key]])
+        if warning:
+            out.append(warning)
     out.append("")
     head = "| variant | ns/op | " + " | ".join(f"{r} ns/op" for r in round_names) + \
            " | × C++ `at::add` | × Python `a + b` |"

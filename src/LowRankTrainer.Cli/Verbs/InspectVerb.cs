@@ -67,6 +67,11 @@ public static class InspectVerb
             stderr.WriteLine($"lrt inspect: {e.Message}");
             return ExitCodes.Usage;
         }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            stderr.WriteLine($"lrt inspect: {e.Message}");
+            return ExitCodes.Failure;
+        }
     }
 
     /// <summary>
@@ -77,7 +82,7 @@ public static class InspectVerb
     internal static Module BuildModel(ExperimentConfig config, out AdapterModel? adapter)
     {
         using var generator = new Generator(unchecked((ulong)config.Train.Seed));
-        var model = ModelFactory.Create(config.Model, generator);
+        var model = ModelFactory.Build(config.Model, generator);
         try
         {
             var options = AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed);

@@ -55,6 +55,12 @@ internal sealed partial class ConfigValidator
         Range(m.InChannels >= 1, "model.in_channels", ">= 1", m.InChannels);
         Range(m.ImageSize >= 1, "model.image_size", ">= 1", m.ImageSize);
         Range(m.Dropout is >= 0 and < 1, "model.dropout", "in [0, 1)", m.Dropout);
+        if (m.Pretrained is "") Add("model.pretrained", ConfigErrorCodes.OutOfRange, "model.pretrained must be a path (a .safetensors file or a run's folder), or null");
+        if (m.PretrainedSkip.Count > 0 && m.Pretrained is null) Add("model.pretrained_skip", ConfigErrorCodes.Conflict, "model.pretrained_skip needs model.pretrained");
+        for (var i = 0; i < m.PretrainedSkip.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(m.PretrainedSkip[i])) Add($"model.pretrained_skip[{i}]", ConfigErrorCodes.OutOfRange, "model.pretrained_skip entries must be module names, not empty");
+        }
         if (m.Name is "lenet5" or "cnn")
         {
             // Both convolutional models are laid out for 1x28x28 images (Fashion-MNIST).
@@ -62,9 +68,19 @@ internal sealed partial class ConfigValidator
             if (m.InChannels != 1) Add("model.in_channels", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs model.in_channels 1 (got {m.InChannels})");
             if (data.Dataset is "csv" or "jsonl") Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs image data (data.dataset fashion_mnist), not data.dataset {data.Dataset}");
         }
-        if (data.Dataset == "fashion_mnist")
+        if (data.Classes.Count > 0)
+        {
+            if (m.NumClasses != data.Classes.Count)
+            {
+                Add("model.num_classes", ConfigErrorCodes.Conflict, $"data.classes keeps {data.Classes.Count} classes (renumbered 0–{data.Classes.Count - 1}), but model.num_classes is {m.NumClasses}");
+            }
+        }
+        else if (data.Dataset == "fashion_mnist")
         {
             if (m.NumClasses != 10) Add("model.num_classes", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 10 classes, but model.num_classes is {m.NumClasses}");
+        }
+        if (data.Dataset == "fashion_mnist")
+        {
             if (m.ImageSize != 28 && m.Name == "mlp") Add("model.image_size", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 28x28 images, but model.image_size is {m.ImageSize}");
             if (m.InChannels != 1 && m.Name == "mlp") Add("model.in_channels", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 1 channel, but model.in_channels is {m.InChannels}");
         }
@@ -169,6 +185,19 @@ internal sealed partial class ConfigValidator
     private void CheckData(DataConfig d)
     {
         Choice("data.dataset", d.Dataset, Datasets);
+        var seen = new HashSet<int>();
+        for (var i = 0; i < d.Classes.Count; i++)
+        {
+            var c = d.Classes[i];
+            if (c < 0 || (d.Dataset == "fashion_mnist" && c > 9))
+            {
+                Add($"data.classes[{i}]", ConfigErrorCodes.OutOfRange, $"data.classes[{i}] is {c}, not a class of data.dataset {d.Dataset}{(d.Dataset == "fashion_mnist" ? " (0–9)" : " (class indices are >= 0)")}");
+            }
+            else if (!seen.Add(c))
+            {
+                Add($"data.classes[{i}]", ConfigErrorCodes.OutOfRange, $"data.classes lists class {c} twice");
+            }
+        }
         if (d.Dataset is "csv" or "jsonl")
         {
             if (string.IsNullOrWhiteSpace(d.Path)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.path (the training file)");

@@ -26,4 +26,10 @@ public sealed record DataConfig
 
     /// <summary>Drop the last incomplete training batch of each epoch.</summary>
     public bool DropLast { get; init; }
+
+    /// <summary>
+    /// Keep only these class indices (both splits) and renumber them by position in the list, so
+    /// <c>[5, 6, 7, 8, 9]</c> becomes labels 0–4 and <c>model.num_classes</c> must be 5. Empty: every class.
+    /// </summary>
+    public IReadOnlyList<int> Classes { get; init; } = [];
 }

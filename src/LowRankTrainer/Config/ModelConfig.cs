@@ -20,4 +20,17 @@ public sealed record ModelConfig
 
     /// <summary>Dropout probability between hidden layers, in [0, 1).</summary>
     public double Dropout { get; init; }
+
+    /// <summary>
+    /// Start from these weights instead of the random initialisation: a <c>model.safetensors</c> file, or a
+    /// folder holding one (a run's <c>final/</c>, or a run folder, whose <c>final/</c> is used). Every tensor
+    /// of the model must be in the file with its shape, except under <see cref="PretrainedSkip"/>.
+    /// </summary>
+    public string? Pretrained { get; init; }
+
+    /// <summary>
+    /// Module names (or prefixes, e.g. <c>layers.6</c> for the MLP's head) whose tensors keep their fresh
+    /// initialisation instead of the pretrained values: a new head for a new label set.
+    /// </summary>
+    public IReadOnlyList<string> PretrainedSkip { get; init; } = [];
 }

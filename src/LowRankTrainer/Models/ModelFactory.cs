@@ -34,4 +34,26 @@ public static class ModelFactory
             _ => throw new ArgumentException($"unknown model.name '{config.Name}'; known models: {string.Join(", ", Names)}", nameof(config)),
         };
     }
+
+    /// <summary>
+    /// <see cref="Create"/>, then <c>model.pretrained</c> copied in (<see cref="PretrainedWeights"/>) when the
+    /// config names one: the model every verb trains or inspects.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The pretrained file does not fit the model.</exception>
+    /// <exception cref="FileNotFoundException">No weights at <c>model.pretrained</c>.</exception>
+    public static Module<Tensor, Tensor> Build(ModelConfig config, Generator generator, long? inputFeatures = null)
+    {
+        var model = Create(config, generator, inputFeatures);
+        if (config.Pretrained is null) return model;
+        try
+        {
+            PretrainedWeights.Load(model, config.Pretrained, config.PretrainedSkip);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 }

@@ -56,6 +56,18 @@ public sealed record RunSummary
     /// <summary>Training samples per second over this process's steps.</summary>
     public double TrainSamplesPerSecond { get; init; }
 
+    /// <summary>
+    /// Mean seconds per optimizer step over this process's steps: forward, backward, clipping, optimizer and
+    /// schedule only (evaluation, logging and checkpointing excluded).
+    /// </summary>
+    public double? TrainStepSeconds { get; init; }
+
+    /// <summary>Resident memory of the process when the training loop started, in bytes (Linux; null elsewhere).</summary>
+    public long? RssAtTrainStartBytes { get; init; }
+
+    /// <summary>Peak resident memory of the process (VmHWM) at the end of the run, in bytes (Linux; null elsewhere).</summary>
+    public long? PeakRssBytes { get; init; }
+
     /// <summary>Parameters that were trained.</summary>
     public long NumTrainableParams { get; init; }
 

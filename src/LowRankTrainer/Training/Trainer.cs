@@ -90,7 +90,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         using var generator = new Generator(unchecked((ulong)t.Seed));
         using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
-        using var model = ModelFactory.Create(config.Model, generator, features);
+        using var model = ModelFactory.Build(config.Model, generator, features);
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
         var accum = t.GradientAccumulationSteps;
@@ -129,6 +129,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
         var progress = new ConsoleProgress(console, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
+        if (config.Model.Pretrained is { } pretrained) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         progress.Line(counts.ToPeftLine());
         progress.Line(string.Create(CultureInfo.InvariantCulture,
             $"batch: {bs} samples × {accum} accumulation = {bs * accum} samples per step; {batchesPerEpoch} batches per epoch; {totalSteps} steps"));
@@ -140,6 +141,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var windowLoss = resumed?.LoggingWindowLossSum ?? 0;
         var windowSteps = resumed?.LoggingWindowSteps ?? 0;
         long windowSamples = 0, totalSamples = 0;
+        var rssAtTrainStart = ProcessMemory.ResidentBytes();
+        var stepClock = new Stopwatch();
         var windowClock = Stopwatch.StartNew();
         var loopClock = Stopwatch.StartNew();
         long lastEvalStep = -1;
@@ -194,6 +197,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             {
                 var epochBefore = loader.Epoch;
                 var lr = optimizer.ParamGroups[0].Lr;
+                stepClock.Start();
                 double stepLoss = 0;
                 for (var micro = 0; micro < accum; micro++)
                 {
@@ -222,6 +226,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 optimizer.Step();
                 scheduler.Step();
                 optimizer.ZeroGrad();
+                stepClock.Stop();
                 step++;
                 windowLoss += stepLoss;
                 windowSteps++;
@@ -294,6 +299,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy,
                 TrainRuntime = clock.Elapsed.TotalSeconds, TrainSamplesPerSecond = totalSamples / Math.Max(loopClock.Elapsed.TotalSeconds, 1e-9),
                 NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
+                TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,
+                RssAtTrainStartBytes = rssAtTrainStart, PeakRssBytes = ProcessMemory.PeakResidentBytes(),
             };
             File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;

@@ -28,11 +28,31 @@ public sealed class TrainingData : IDisposable
     /// <summary>Wraps caller-owned datasets.</summary>
     public static TrainingData Borrow(TensorDataset train, TensorDataset? eval) => new(train, eval, owned: false);
 
-    /// <summary>Loads what <paramref name="config"/> names.</summary>
-    /// <exception cref="ArgumentException">An unknown dataset name, or csv/jsonl without a path or label column.</exception>
+    /// <summary>Loads what <paramref name="config"/> names, keeping only <c>data.classes</c> when it lists any (<see cref="ClassSubset"/>).</summary>
+    /// <exception cref="ArgumentException">An unknown dataset name, csv/jsonl without a path or label column, or classes the data lacks.</exception>
     public static TrainingData Load(DataConfig config, LossConfig loss)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var all = LoadAll(config, loss);
+        if (config.Classes.Count == 0) return all;
+        using (all)
+        {
+            var train = ClassSubset.Select(all.Train, config.Classes, "data.classes (training split)");
+            try
+            {
+                var eval = all.Eval is null ? null : ClassSubset.Select(all.Eval, config.Classes, "data.classes (evaluation split)");
+                return new TrainingData(train, eval, owned: true);
+            }
+            catch
+            {
+                train.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static TrainingData LoadAll(DataConfig config, LossConfig loss)
+    {
         ArgumentNullException.ThrowIfNull(loss);
         switch (config.Dataset)
         {

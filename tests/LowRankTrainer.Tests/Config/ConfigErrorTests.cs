@@ -128,6 +128,18 @@ public sealed class ConfigErrorTests : IDisposable
         Assert.Equal("model.hidden_sizes[1] must be >= 1 (got 0)", d.Message);
     }
 
+    [Theory]
+    [InlineData("model:\n  num_classes: 2\ndata:\n  classes: [5, 10]\n", "data.classes[1] is 10, not a class of data.dataset fashion_mnist (0–9)")]
+    [InlineData("model:\n  num_classes: 2\ndata:\n  classes: [3, 3]\n", "data.classes lists class 3 twice")]
+    public void ClassList_Items_AreChecked(string yaml, string message)
+    {
+        var path = _files.Write("a.yaml", yaml);
+        var d = ConfigTestFiles.SingleError(path);
+        Assert.Equal(ConfigErrorCodes.OutOfRange, d.Code);
+        Assert.Equal(message, d.Message);
+        Assert.Equal(4, d.Location.Line);
+    }
+
     [Fact]
     public void ConflictingKeys_NameBothPositions()
     {
@@ -148,6 +160,8 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("model:\n  name: lenet5\n  image_size: 32\n", 3, 3, "model.name lenet5 needs model.image_size 28 (got 32)")]
     [InlineData("loss:\n  name: mse\n  label_smoothing: 0.1\n", 3, 3, "loss.label_smoothing applies to cross_entropy only")]
     [InlineData("data:\n  dataset: fashion_mnist\n  label_column: y\n", 3, 3, "data.label_column applies to csv/jsonl datasets only")]
+    [InlineData("data:\n  classes: [5, 6]\nmodel:\n  num_classes: 10\n", 4, 3, "data.classes keeps 2 classes (renumbered 0–1), but model.num_classes is 10")]
+    [InlineData("model:\n  pretrained_skip: [layers.6]\n", 2, 3, "model.pretrained_skip needs model.pretrained")]
     public void CrossFieldRules_PointAtTheDependentKey(string yaml, int line, int column, string message)
     {
         var path = _files.Write("a.yaml", yaml);

@@ -68,6 +68,17 @@ public sealed record RunSummary
     /// <summary>Peak resident memory of the process (VmHWM) at the end of the run, in bytes (Linux; null elsewhere).</summary>
     public long? PeakRssBytes { get; init; }
 
+    /// <summary>Bytes in use on the C heap (where libtorch keeps CPU tensors) when the training loop started (glibc; null elsewhere).</summary>
+    public long? HeapAtTrainStartBytes { get; init; }
+
+    /// <summary>
+    /// Peak bytes in use on the C heap during training, sampled after each backward and optimizer step of the first
+    /// steps and of every 50th step (the step's memory is the same every step): the CPU counterpart of
+    /// <c>torch.cuda.max_memory_allocated()</c>. Peak minus <see cref="HeapAtTrainStartBytes"/> is what training added
+    /// (activations, gradients, optimizer state).
+    /// </summary>
+    public long? PeakHeapBytes { get; init; }
+
     /// <summary>Parameters that were trained.</summary>
     public long NumTrainableParams { get; init; }
 

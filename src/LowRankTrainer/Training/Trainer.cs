@@ -143,6 +143,16 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         long windowSamples = 0, totalSamples = 0;
         var rssAtTrainStart = ProcessMemory.ResidentBytes();
         var stepClock = new Stopwatch();
+        var heapAtTrainStart = HostMemory.HeapInUseBytes();
+        var peakHeap = heapAtTrainStart;
+        // Sampling pauses the step clock: mallinfo2 walks the allocator's free lists.
+        void SampleHeap()
+        {
+            if (heapAtTrainStart is null || (step >= 3 && step % 50 != 0)) return;
+            stepClock.Stop();
+            peakHeap = Math.Max(peakHeap!.Value, HostMemory.HeapInUseBytes() ?? 0);
+            stepClock.Start();
+        }
         var windowClock = Stopwatch.StartNew();
         var loopClock = Stopwatch.StartNew();
         long lastEvalStep = -1;
@@ -212,6 +222,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                         { Step = step + 1, Value = v };
                     }
                     (value / accum).Backward();
+                    SampleHeap();
                     stepLoss += v / accum;
                     windowSamples += batch.Size;
                     totalSamples += batch.Size;
@@ -224,6 +235,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     { Step = step + 1, Value = gradNorm };
                 }
                 optimizer.Step();
+                SampleHeap();
                 scheduler.Step();
                 optimizer.ZeroGrad();
                 stepClock.Stop();
@@ -301,6 +313,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,
                 RssAtTrainStartBytes = rssAtTrainStart, PeakRssBytes = ProcessMemory.PeakResidentBytes(),
+                HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
             };
             File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;

@@ -141,5 +141,7 @@ public sealed class PretrainedWeightsTests : IDisposable
         var s = result.Summary;
         Assert.True(s.TrainStepSeconds > 0);
         Assert.True(s.PeakRssBytes >= s.RssAtTrainStartBytes, $"{s.PeakRssBytes} < {s.RssAtTrainStartBytes}");
+        // Training adds at least the head's gradient and its two AdamW moments (3 · (4·32 + 4) floats) to the heap.
+        Assert.True(s.PeakHeapBytes - s.HeapAtTrainStartBytes >= 3 * 132 * 4, $"heap {s.HeapAtTrainStartBytes} → peak {s.PeakHeapBytes}");
     }
 }

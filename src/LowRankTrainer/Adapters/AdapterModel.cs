@@ -93,7 +93,7 @@ public sealed class AdapterModel
             foreach (var (_, layer) in layers) layer.BaseLayer.Bias?.RequiresGrad = true;
         }
         foreach (var m in options.ModulesToSave) model.GetSubmodule(m).Unfreeze();
-        return new AdapterModel(model, method, options, layers, injection.Shared);
+        return new AdapterModel(model, method, injection.Resolved ?? options, layers, injection.Shared);
     }
 
     internal static bool IsBias(string name) => name == "bias" || name.EndsWith(".bias", StringComparison.Ordinal);

@@ -22,6 +22,21 @@ public abstract record AdapterOptions
     /// <summary>Modules never adapted, matched like <see cref="TargetModules"/> (PEFT's <c>exclude_modules</c>).</summary>
     public IReadOnlyList<string> ExcludeModules { get; init; } = [];
 
+    /// <summary>A regular expression matching whole names of modules never adapted (PEFT's string form of <c>exclude_modules</c>); null: none.</summary>
+    public string? ExcludeRegex { get; init; }
+
+    /// <summary>
+    /// Adapt only list-matched targets inside these layer indices (PEFT's <c>layers_to_transform</c>): the index is the
+    /// number after the last <c>&lt;pattern&gt;.</c> in the module name (<c>blocks.3.attn.q_proj</c> → 3). Empty: every layer.
+    /// </summary>
+    public IReadOnlyList<int> LayersToTransform { get; init; } = [];
+
+    /// <summary>
+    /// Names of the layer list that <see cref="LayersToTransform"/> indexes (PEFT's <c>layers_pattern</c>, e.g. <c>layers</c>,
+    /// <c>h</c>, <c>blocks</c>; regex fragments as in PEFT). Empty: any <c>name.N.</c> segment.
+    /// </summary>
+    public IReadOnlyList<string> LayersPattern { get; init; } = [];
+
     /// <summary>Modules trained in full and saved with the adapter, e.g. a new classification head (PEFT's <c>modules_to_save</c>).</summary>
     public IReadOnlyList<string> ModulesToSave { get; init; } = [];
 

@@ -43,4 +43,10 @@ public interface IAdapterMethod
 /// Tensors shared by several layers, by model-level name (saved once as <c>base_model.model.&lt;name&gt;</c>),
 /// e.g. RandLoRA's <c>randlora_A</c>; empty for per-layer methods such as LoRA.
 /// </param>
-public sealed record AdapterInjection(IReadOnlyList<AdapterLayer> Layers, IReadOnlyList<(string Name, Torch.Nn.TensorSlot Slot)> Shared);
+/// <param name="Resolved">
+/// The options with every choice the method made from the base written out, when they differ from the given ones
+/// (SVFit's per-matrix r chosen by threshold, as a <c>rank_pattern</c>): what <c>adapter_config.json</c> saves, so the
+/// adapter loads back with the same shapes onto any base. Null: the given options.
+/// </param>
+public sealed record AdapterInjection(IReadOnlyList<AdapterLayer> Layers, IReadOnlyList<(string Name, Torch.Nn.TensorSlot Slot)> Shared,
+                                      AdapterOptions? Resolved = null);

@@ -23,7 +23,9 @@ public static class PeftConfigJson
             ["revision"] = null,
             ["inference_mode"] = true,
             ["target_modules"] = options.TargetRegex is { } r ? JsonValue.Create(r) : Strings(options.TargetModules),
-            ["exclude_modules"] = options.ExcludeModules.Count > 0 ? Strings(options.ExcludeModules) : null,
+            ["exclude_modules"] = options.ExcludeRegex is { } x ? JsonValue.Create(x) : options.ExcludeModules.Count > 0 ? Strings(options.ExcludeModules) : null,
+            ["layers_to_transform"] = options.LayersToTransform.Count > 0 ? new JsonArray(options.LayersToTransform.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()) : null,
+            ["layers_pattern"] = options.LayersPattern.Count > 0 ? Strings(options.LayersPattern) : null,
             ["modules_to_save"] = options.ModulesToSave.Count > 0 ? Strings(options.ModulesToSave) : null,
             ["bias"] = options.Bias switch { AdapterBias.All => "all", AdapterBias.AdapterOnly => method.Name + "_only", _ => "none" },
         };
@@ -45,7 +47,34 @@ public static class PeftConfigJson
             case null: break;
             default: throw new FormatException("adapter_config.json: target_modules must be a list of names or a regex string");
         }
-        if (config["exclude_modules"] is JsonArray ex) o = o with { ExcludeModules = StringList(ex, "exclude_modules") };
+        switch (config["exclude_modules"])
+        {
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String: o = o with { ExcludeRegex = v.GetValue<string>(), ExcludeModules = [] }; break;
+            case JsonArray a: o = o with { ExcludeModules = StringList(a, "exclude_modules"), ExcludeRegex = null }; break;
+            case null: break;
+            default: throw new FormatException("adapter_config.json: exclude_modules must be a list of names or a regex string");
+        }
+        switch (config["layers_to_transform"])
+        {
+            // PEFT accepts one index or a list of them.
+            case JsonValue v when v.GetValueKind() == JsonValueKind.Number: o = o with { LayersToTransform = [v.GetValue<int>()] }; break;
+            case JsonArray a:
+                o = o with
+                {
+                    LayersToTransform = a.Select(n => n is JsonValue i && i.GetValueKind() == JsonValueKind.Number ? i.GetValue<int>()
+                                                      : throw new FormatException("adapter_config.json: layers_to_transform must hold integers")).ToArray(),
+                };
+                break;
+            case null: break;
+            default: throw new FormatException("adapter_config.json: layers_to_transform must be an integer or a list of integers");
+        }
+        switch (config["layers_pattern"])
+        {
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String: o = o with { LayersPattern = [v.GetValue<string>()] }; break;
+            case JsonArray a: o = o with { LayersPattern = StringList(a, "layers_pattern") }; break;
+            case null: break;
+            default: throw new FormatException("adapter_config.json: layers_pattern must be a string or a list of strings");
+        }
         if (config["modules_to_save"] is JsonArray ms) o = o with { ModulesToSave = StringList(ms, "modules_to_save") };
         if (config["bias"] is JsonValue b)
         {

@@ -16,7 +16,11 @@ public sealed record AdapterTarget(string Name, Module Parent, string ChildName,
 /// <see cref="AdapterOptions.TargetModules"/> entry <c>t</c> matches module <c>k</c> when <c>k == t</c> or
 /// <c>k</c> ends with <c>"." + t</c>; <see cref="AdapterOptions.TargetRegex"/> must match all of <c>k</c>;
 /// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>).
-/// Excluded modules, <see cref="AdapterOptions.ModulesToSave"/> and anything inside them are skipped.
+/// Excluded modules (<see cref="AdapterOptions.ExcludeModules"/> by the list rule, or the full-match
+/// <see cref="AdapterOptions.ExcludeRegex"/>), <see cref="AdapterOptions.ModulesToSave"/> and anything inside them are
+/// skipped. With <see cref="AdapterOptions.LayersToTransform"/>, a list-matched module is kept only when the number
+/// after its last <c>&lt;pattern&gt;.</c> segment (PEFT: <c>.*\.{pattern}\.(\d+)\.</c>; here the leading <c>.*\.</c>
+/// is optional, so a top-level <c>blocks.3.q_proj</c> counts too) is one of the listed indices.
 /// </summary>
 public static class TargetSelector
 {
@@ -36,6 +40,14 @@ public static class TargetSelector
         {
             throw new ArgumentException("give adapter targets either as a list (target_modules) or as a regex, not both", nameof(options));
         }
+        if (options.ExcludeRegex is not null && options.ExcludeModules.Count > 0)
+        {
+            throw new ArgumentException("give excluded modules either as a list (exclude_modules) or as a regex, not both", nameof(options));
+        }
+        if (options.TargetRegex is not null && options.LayersToTransform.Count > 0)
+        {
+            throw new ArgumentException("layers_to_transform filters a target_modules list; with a target regex put the layer indices into the regex", nameof(options));
+        }
         var modules = model.NamedModules().Where(m => m.Name.Length > 0).ToList();
         if (modules.Any(m => m.Module is AdapterLayer))
         {
@@ -43,13 +55,15 @@ public static class TargetSelector
         }
         var allLinear = options.TargetRegex is null && options.TargetModules.Contains(AllLinear, StringComparer.Ordinal);
         var head = allLinear && model is IClassifierModel c ? c.HeadName : null;
-        var regex = options.TargetRegex is { } r ? new Regex("^(?:" + r + ")$", RegexOptions.CultureInvariant) : null;
+        var regex = options.TargetRegex is { } r ? FullMatch(r) : null;
+        var excludeRegex = options.ExcludeRegex is { } x ? FullMatch(x) : null;
 
         var targets = new List<AdapterTarget>();
         foreach (var (name, module) in modules)
         {
             var wanted = regex?.IsMatch(name) ?? (allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
-            if (!wanted || MatchesAny(name, options.ExcludeModules) || IsInside(name, options.ModulesToSave)) continue;
+            if (wanted && options.LayersToTransform.Count > 0) wanted = LayerIndex(name, options.LayersPattern) is { } i && options.LayersToTransform.Contains(i);
+            if (!wanted || MatchesAny(name, options.ExcludeModules) || excludeRegex?.IsMatch(name) == true || IsInside(name, options.ModulesToSave)) continue;
             if (module is not Linear linear)
             {
                 throw new ArgumentException($"adapter target '{name}' is a {module.GetType().Name}; only Linear layers can be adapted", nameof(options));
@@ -61,6 +75,11 @@ public static class TargetSelector
         if (targets.Count == 0)
         {
             var wantedText = regex is not null ? $"regex '{options.TargetRegex}'" : $"target_modules [{string.Join(", ", options.TargetModules)}]";
+            if (options.LayersToTransform.Count > 0)
+            {
+                wantedText += $" in layers_to_transform [{string.Join(", ", options.LayersToTransform)}]" +
+                              (options.LayersPattern.Count > 0 ? $" of layers_pattern [{string.Join(", ", options.LayersPattern)}]" : "");
+            }
             var listing = string.Join(", ", modules.Select(m => $"{m.Name} ({m.Module.GetType().Name})"));
             throw new ArgumentException($"adapter {wantedText} matched no Linear layer; the model's modules are: {listing}", nameof(options));
         }
@@ -74,6 +93,25 @@ public static class TargetSelector
         ArgumentNullException.ThrowIfNull(suffixes);
         return suffixes.Any(t => name == t || name.EndsWith("." + t, StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// The layer index of <paramref name="name"/> by PEFT's rule, or null when no <c>pattern.N.</c> segment is in it:
+    /// the patterns are tried in order and the first that matches gives the number after its last occurrence
+    /// (the greedy <c>.*\.</c> of PEFT's <c>re.match(rf".*\.{pattern}\.(\d+)\.", key)</c>).
+    /// </summary>
+    public static int? LayerIndex(string name, IReadOnlyList<string> layersPattern)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(layersPattern);
+        foreach (var pattern in layersPattern.Count == 0 ? ["[^.]*"] : layersPattern)
+        {
+            var m = Regex.Match(name, @"^(?:.*\.)?(?:" + pattern + @")\.(\d+)\.", RegexOptions.CultureInvariant);
+            if (m.Success) return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return null;
+    }
+
+    private static Regex FullMatch(string pattern) => new("^(?:" + pattern + ")$", RegexOptions.CultureInvariant);
 
     private static bool IsInside(string name, IReadOnlyList<string> modules) =>
         modules.Any(m => name == m || name.StartsWith(m + ".", StringComparison.Ordinal));

@@ -38,6 +38,15 @@ public sealed record AdapterConfig
     /// <summary>Modules never adapted, matched like <see cref="TargetModules"/> (PEFT <c>exclude_modules</c>).</summary>
     public IReadOnlyList<string> ExcludeModules { get; init; } = [];
 
+    /// <summary>A full-match regular expression of modules never adapted (PEFT's string form of <c>exclude_modules</c>).</summary>
+    public string? ExcludeRegex { get; init; }
+
+    /// <summary>Layer indices whose list-matched targets are adapted (PEFT <c>layers_to_transform</c>); empty: all layers.</summary>
+    public IReadOnlyList<int> LayersToTransform { get; init; } = [];
+
+    /// <summary>Names of the layer list those indices count in (PEFT <c>layers_pattern</c>, e.g. <c>[layers]</c>); empty: any.</summary>
+    public IReadOnlyList<string> LayersPattern { get; init; } = [];
+
     /// <summary>
     /// Modules trained in full while the rest of the model is frozen (PEFT's <c>modules_to_save</c>,
     /// e.g. a classification head). Empty with method <c>none</c> means full fine-tuning.

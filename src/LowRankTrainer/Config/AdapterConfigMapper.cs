@@ -66,10 +66,11 @@ public static class AdapterConfigMapper
                 RankPattern = new Dictionary<string, int>(a.RankPattern, StringComparer.Ordinal),
             }),
         ["svfit"] = new(
-            new HashSet<string>(StringComparer.Ordinal) { "r", "svfit_threshold", "svfit_criterion" },
+            new HashSet<string>(StringComparer.Ordinal) { "r", "svfit_threshold", "svfit_criterion", "rank_pattern" },
             (o, a) => (SvFitOptions)o with
             {
                 R = a.R,
+                RankPattern = new Dictionary<string, int>(a.RankPattern, StringComparer.Ordinal),
                 Threshold = a.SvfitThreshold,
                 Criterion = a.SvfitCriterion switch
                 {
@@ -104,6 +105,9 @@ public static class AdapterConfigMapper
             TargetModules = adapter.TargetModules.ToArray(),
             TargetRegex = adapter.TargetRegex,
             ExcludeModules = adapter.ExcludeModules.ToArray(),
+            ExcludeRegex = adapter.ExcludeRegex,
+            LayersToTransform = adapter.LayersToTransform.ToArray(),
+            LayersPattern = adapter.LayersPattern.ToArray(),
             ModulesToSave = adapter.ModulesToSave.ToArray(),
             Bias = bias,
             InitSeed = unchecked((ulong)(adapter.InitSeed ?? trainSeed)),

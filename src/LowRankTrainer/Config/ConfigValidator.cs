@@ -124,7 +124,20 @@ internal sealed partial class ConfigValidator
         Choice("adapter.init_lora_weights", a.InitLoraWeights, ["true", "gaussian"]);
         foreach (var (key, r) in a.RankPattern) Range(r >= 1, "adapter.rank_pattern", $">= 1 for every key ('{key}')", r);
         foreach (var (key, alpha) in a.AlphaPattern) Range(alpha > 0, "adapter.alpha_pattern", $"> 0 for every key ('{key}')", alpha);
-        foreach (var (key, pattern) in new[] { ("adapter.target_regex", a.TargetRegex) }.Concat(a.RankPattern.Keys.Concat(a.AlphaPattern.Keys).Select(k => ("adapter.rank_pattern", (string?)k))))
+        if (a.ExcludeRegex is not null && a.ExcludeModules.Count > 0)
+        {
+            Add("adapter.exclude_regex", ConfigErrorCodes.Conflict, $"adapter.exclude_regex and adapter.exclude_modules cannot both be set; keep one (adapter.exclude_modules is set at {At("adapter.exclude_modules")})");
+        }
+        if (a.LayersToTransform.Count > 0 && a.TargetRegex is not null)
+        {
+            Add("adapter.layers_to_transform", ConfigErrorCodes.Conflict, "adapter.layers_to_transform filters a target_modules list; with adapter.target_regex put the layer indices into the regex");
+        }
+        if (a.LayersPattern.Count > 0 && a.LayersToTransform.Count == 0)
+        {
+            Add("adapter.layers_pattern", ConfigErrorCodes.Conflict, "adapter.layers_pattern is used only with adapter.layers_to_transform");
+        }
+        for (var i = 0; i < a.LayersToTransform.Count; i++) Range(a.LayersToTransform[i] >= 0, $"adapter.layers_to_transform[{i}]", ">= 0", a.LayersToTransform[i]);
+        foreach (var (key, pattern) in new[] { ("adapter.target_regex", a.TargetRegex), ("adapter.exclude_regex", a.ExcludeRegex) }.Concat(a.RankPattern.Keys.Concat(a.AlphaPattern.Keys).Select(k => ("adapter.rank_pattern", (string?)k))))
         {
             if (pattern is null) continue;
             try

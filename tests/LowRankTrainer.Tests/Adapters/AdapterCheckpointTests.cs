@@ -76,6 +76,32 @@ public sealed class AdapterCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void ReadOptions_ExcludeRegexAndLayerFilter_RoundTripInPeftsForms()
+    {
+        using var model = AdapterTestModels.Toy();
+        var options = new LoraOptions { TargetModules = ["q_proj", "v_proj"], ExcludeRegex = @".*\.1\.v_proj", LayersToTransform = [1], LayersPattern = ["blocks"] };
+        var adapted = AdapterModel.Inject(model, options);
+        Assert.Equal(["blocks.1.q_proj"], adapted.Layers.Select(l => l.Name));
+        AdapterCheckpoint.Save(adapted, _folder);
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(_folder, AdapterCheckpoint.ConfigFile)))!;
+        Assert.Equal(@".*\.1\.v_proj", config["exclude_modules"]!.GetValue<string>());    // PEFT: a string is a regex
+        Assert.Equal([1], config["layers_to_transform"]!.AsArray().Select(n => n!.GetValue<int>()));
+        Assert.Equal(["blocks"], config["layers_pattern"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var back = Assert.IsType<LoraOptions>(AdapterCheckpoint.ReadOptions(_folder));
+        Assert.Equal(options.ExcludeRegex, back.ExcludeRegex);
+        Assert.Equal([1], back.LayersToTransform);
+        Assert.Equal(["blocks"], back.LayersPattern);
+
+        // PEFT also writes one index as a bare integer and one pattern as a bare string.
+        config["layers_to_transform"] = 0;
+        config["layers_pattern"] = "blocks";
+        File.WriteAllText(Path.Combine(_folder, AdapterCheckpoint.ConfigFile), config.ToJsonString());
+        back = Assert.IsType<LoraOptions>(AdapterCheckpoint.ReadOptions(_folder));
+        Assert.Equal([0], back.LayersToTransform);
+        Assert.Equal(["blocks"], back.LayersPattern);
+    }
+
+    [Fact]
     public void LoadWeights_WrongShapeOrExtraKey_FailsAndCopiesNothing()
     {
         using var model = AdapterTestModels.Toy();

@@ -47,6 +47,50 @@ public class SvFitTests
     }
 
     [Fact]
+    public void ThresholdRanks_AreSavedPerLayer_SoTheAdapterLoadsOntoAnotherBase()
+    {
+        var folder = TempFolder();
+        try
+        {
+            using var model = AdapterTestModels.Toy();
+            var adapted = AdapterModel.Inject(model, new SvFitOptions { TargetModules = ["q_proj", "fc1"], Threshold = 0.6 });
+            var ranks = SvFitMethod.Ranks(adapted);
+            AdapterCheckpoint.Save(adapted, folder);
+            var saved = Assert.IsType<SvFitOptions>(AdapterCheckpoint.ReadOptions(folder));
+            Assert.Equal(ranks.ToDictionary(r => r.Name, r => r.Rank), saved.RankPattern);
+
+            // A base whose blocks.0.q_proj has another spectrum: the threshold alone picks another rank there ...
+            using var probe = AdapterTestModels.Toy();
+            ScaleWeights(probe, 3.0, ["blocks.0.q_proj"]);
+            var byThreshold = SvFitMethod.Ranks(AdapterModel.Inject(probe, new SvFitOptions { TargetModules = ["q_proj", "fc1"], Threshold = 0.6 }));
+            Assert.NotEqual(ranks, byThreshold);
+            // ... but the saved adapter loads onto it with its own ranks.
+            using var same = AdapterTestModels.Toy();
+            ScaleWeights(same, 3.0, ["blocks.0.q_proj"]);
+            var loaded = AdapterCheckpoint.Load(same, folder);
+            Assert.Equal(ranks, SvFitMethod.Ranks(loaded));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Replaces each named Linear's W by a rank-2 matrix times <paramref name="scale"/>, changing its spectrum.</summary>
+    private static void ScaleWeights(LowRankTrainer.Torch.Nn.Module model, double scale, string[] names)
+    {
+        using var scope = new DisposeScope();
+        using var noGrad = Autograd.NoGrad();
+        foreach (var name in names)
+        {
+            var w = ((LowRankTrainer.Torch.Nn.Linear)model.GetSubmodule(name)).Weight.Value;
+            using var g = new Generator(5);
+            var low = Tensor.Randn([w.Size(0), 2], g).MatMul(Tensor.Randn([2, w.Size(1)], g)) * scale;
+            w.Copy_(low);
+        }
+    }
+
+    [Fact]
     public void Init_OutputEqualsBase_AndWrPlusWeIsW0()
     {
         using var model = AdapterTestModels.Mlp();

@@ -61,6 +61,43 @@ public class TargetSelectorTests
     }
 
     [Fact]
+    public void Select_ExcludeRegex_MustMatchTheWholeName()
+    {
+        Assert.Equal(["blocks.1.q_proj", "fc1"],
+                     Names(new LoraOptions { TargetModules = [TargetSelector.AllLinear], ExcludeRegex = @"blocks\.0\..*|.*v_proj" }));
+        // Not a search: "v_proj" alone matches no whole name, so nothing is excluded.
+        Assert.Equal(5, Names(new LoraOptions { TargetModules = [TargetSelector.AllLinear], ExcludeRegex = "v_proj" }).Length);
+        Assert.Throws<ArgumentException>(() => Names(new LoraOptions { TargetModules = ["q_proj"], ExcludeModules = ["fc1"], ExcludeRegex = "fc1" }));
+    }
+
+    [Theory]
+    [InlineData(new[] { 1 }, new string[0], new[] { "blocks.1.q_proj", "blocks.1.v_proj" })]
+    [InlineData(new[] { 0, 1 }, new[] { "blocks" }, new[] { "blocks.0.q_proj", "blocks.0.v_proj", "blocks.1.q_proj", "blocks.1.v_proj" })]
+    [InlineData(new[] { 0 }, new[] { "layers", "blocks" }, new[] { "blocks.0.q_proj", "blocks.0.v_proj" })]
+    public void Select_LayersToTransform_KeepsListMatchesInThoseLayers(int[] layers, string[] pattern, string[] expected)
+    {
+        // fc1 has no "<pattern>.N." segment, so a layer filter drops it (PEFT: layer_index is None → not a target).
+        Assert.Equal(expected, Names(new LoraOptions { TargetModules = ["q_proj", "v_proj", "fc1"], LayersToTransform = layers, LayersPattern = pattern }));
+    }
+
+    [Fact]
+    public void Select_LayersToTransform_MatchingNothing_SaysSo_AndRefusesARegex()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Names(new LoraOptions { TargetModules = ["q_proj"], LayersToTransform = [5], LayersPattern = ["blocks"] }));
+        Assert.Contains("target_modules [q_proj] in layers_to_transform [5] of layers_pattern [blocks] matched no Linear layer", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => Names(new LoraOptions { TargetRegex = ".*q_proj", LayersToTransform = [0] }));
+    }
+
+    [Theory]
+    [InlineData("model.layers.3.self_attn.q_proj", new string[0], 3)]     // PEFT's default: any "<name>.N." segment
+    [InlineData("model.layers.3.mlp.experts.7.up_proj", new[] { "layers" }, 3)]
+    [InlineData("model.layers.3.mlp.experts.7.up_proj", new string[0], 7)] // greedy: the last segment, as PEFT's .*
+    [InlineData("h.11.attn.c_attn", new[] { "h" }, 11)]                   // top level (PEFT needs a prefix; we do not)
+    [InlineData("fc1", new string[0], null)]
+    public void LayerIndex_FollowsPeftsRegex(string name, string[] pattern, int? expected) =>
+        Assert.Equal(expected, TargetSelector.LayerIndex(name, pattern));
+
+    [Fact]
     public void Select_ListAndRegexTogether_IsAnError() =>
         Assert.Throws<ArgumentException>(() => Names(new LoraOptions { TargetModules = ["q_proj"], TargetRegex = ".*" }));
 

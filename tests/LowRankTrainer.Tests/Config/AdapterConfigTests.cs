@@ -233,7 +233,7 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("lora_xs", "svfit_criterion: sum", "adapter.svfit_criterion", "svfit")]
     [InlineData("svfit", "lora_alpha: 16", "adapter.lora_alpha", "lora, lora_xs")]
     [InlineData("svfit", "init_lora_weights: gaussian", "adapter.init_lora_weights", "lora")]
-    [InlineData("svfit", "rank_pattern: {layers.0: 2}", "adapter.rank_pattern", "lora, lora_xs")]
+    [InlineData("lora_sb", "rank_pattern: {layers.0: 2}", "adapter.rank_pattern", "lora, lora_xs, svfit")]
     [InlineData("svfit", "init_std: 0.0", "adapter.init_std", "lora_xs")]
     [InlineData("lora", "lora_sb_num_samples: 8", "adapter.lora_sb_num_samples", "lora_sb")]
     [InlineData("lora_sb", "lora_alpha: 16", "adapter.lora_alpha", "lora, lora_xs")]

@@ -162,6 +162,9 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("data:\n  dataset: fashion_mnist\n  label_column: y\n", 3, 3, "data.label_column applies to csv/jsonl datasets only")]
     [InlineData("data:\n  classes: [5, 6]\nmodel:\n  num_classes: 10\n", 4, 3, "data.classes keeps 2 classes (renumbered 0–1), but model.num_classes is 10")]
     [InlineData("model:\n  pretrained_skip: [layers.6]\n", 2, 3, "model.pretrained_skip needs model.pretrained")]
+    [InlineData("adapter:\n  method: lora\n  target_modules: all-linear\n  exclude_modules: [a]\n  exclude_regex: b\n", 5, 3, "adapter.exclude_regex and adapter.exclude_modules cannot both be set")]
+    [InlineData("adapter:\n  method: lora\n  target_modules: [q]\n  layers_pattern: [layers]\n", 4, 3, "adapter.layers_pattern is used only with adapter.layers_to_transform")]
+    [InlineData("adapter:\n  method: lora\n  target_regex: x\n  layers_to_transform: [1]\n", 4, 3, "adapter.layers_to_transform filters a target_modules list")]
     public void CrossFieldRules_PointAtTheDependentKey(string yaml, int line, int column, string message)
     {
         var path = _files.Write("a.yaml", yaml);

@@ -39,12 +39,18 @@ public sealed class SvFitMethod : IAdapterMethod
         var o = options as SvFitOptions ?? throw new ArgumentException($"SVFit takes {nameof(SvFitOptions)}", nameof(options));
         if (o.R is < 1) throw new ArgumentOutOfRangeException(nameof(options), o.R, "SVFit r must be at least 1");
         var layers = new List<AdapterLayer>();
+        var chosen = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in targets)
         {
             var m = (int)Math.Min(t.Layer.InFeatures, t.Layer.OutFeatures);
-            layers.Add(new SvFitLinear(t.Layer, o.R is { } r ? Math.Min(r, m) : RankByThreshold(t.Layer.Weight.Value, o)));
+            var rank = PatternLookup.Resolve<int?>(o.RankPattern.ToDictionary(e => e.Key, e => (int?)e.Value), t.Name, null) ?? o.R;
+            if (rank is < 1) throw new ArgumentOutOfRangeException(nameof(options), rank, $"SVFit rank_pattern gives '{t.Name}' r = {rank}; r must be at least 1");
+            var r = rank is { } fixedRank ? Math.Min(fixedRank, m) : RankByThreshold(t.Layer.Weight.Value, o);
+            layers.Add(new SvFitLinear(t.Layer, r));
+            chosen[t.Name] = r;
         }
-        return new AdapterInjection(layers, []);
+        // Full names as keys: PEFT's (.*\.)?(key)$ rule matches each of them exactly (or a nested copy of the same path).
+        return new AdapterInjection(layers, [], o with { RankPattern = chosen });
     }
 
     private static int RankByThreshold(Tensor weight, SvFitOptions o)
@@ -62,6 +68,7 @@ public sealed class SvFitMethod : IAdapterMethod
         config["r"] = o.R is { } r ? JsonValue.Create(r) : null;
         config["threshold"] = o.Threshold;
         config["criterion"] = o.Criterion == SvFitCriterion.Energy ? "energy" : "sum";
+        config["rank_pattern"] = PeftConfigJson.Pattern(o.RankPattern) ?? new JsonObject();
     }
 
     /// <inheritdoc/>
@@ -71,6 +78,7 @@ public sealed class SvFitMethod : IAdapterMethod
         var o = (SvFitOptions)common;
         if (config["r"] is { } r) o = o with { R = r.GetValue<int>() };
         if (config["threshold"] is { } t) o = o with { Threshold = t.GetValue<double>() };
+        o = o with { RankPattern = PeftConfigJson.ReadPattern<int>(config["rank_pattern"]) };
         return config["criterion"]?.GetValue<string>() switch
         {
             null => o,

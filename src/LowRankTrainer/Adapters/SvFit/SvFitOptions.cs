@@ -28,6 +28,12 @@ public sealed record SvFitOptions : AdapterOptions
     public SvFitCriterion Criterion { get; init; } = SvFitCriterion.Energy;
 
     /// <summary>
+    /// Per-module r overriding <see cref="R"/> and the threshold (PEFT's <c>rank_pattern</c> rule, <see cref="PatternLookup"/>).
+    /// Injection writes every layer's chosen r here (by full module name), so a saved adapter reloads with its shapes.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> RankPattern { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
     /// The smallest r ≥ 1 with Σ_{i≤r} w_i ≥ threshold · Σ_i w_i, where w_i = σ_i² (energy) or σ_i (sum), for
     /// singular values in descending order; min(d_in, d_out) at most.
     /// </summary>

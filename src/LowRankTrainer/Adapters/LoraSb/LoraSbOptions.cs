@@ -2,7 +2,7 @@ namespace LowRankTrainer.Adapters.LoraSb;
 
 /// <summary>
 /// LoRA-SB's hyperparameters (Ponkshe, Singhal et al. 2024, "Initialization using Update Approximation is a Silver
-/// Bullet for Extreme Efficient Low-Rank Fine-Tuning", arXiv 2411.19557): W' = W₀ + B·R·A with B ∈ ℝ^{d_out×r}, A ∈ ℝ^{r×d_in}
+/// Bullet for Extremely Efficient Low-Rank Fine-Tuning", arXiv 2411.19557): W' = W₀ + B·R·A with B ∈ ℝ^{d_out×r}, A ∈ ℝ^{r×d_in}
 /// frozen and orthonormal and R ∈ ℝ^{r×r} trainable, initialised from the truncated SVD of the approximated first full
 /// fine-tuning step ΔW = −η·sign(G) ≈ U_r S_r V_rᵀ: B = U_r, A = V_rᵀ, R = diag(S_r); scale α/r = 1 (the reference forces α = r).
 /// </summary>

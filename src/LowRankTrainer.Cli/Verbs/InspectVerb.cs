@@ -58,7 +58,7 @@ public static class InspectVerb
         try
         {
             using var model = BuildModel(config, out var adapter);
-            if (adapter is not null) stdout.WriteLine(AdapterLine(adapter));
+            if (adapter is not null) stdout.WriteLine(adapter.Describe());
             stdout.Write(ParameterSummary.Of(model).ToTable());
             return ExitCodes.Ok;
         }
@@ -96,11 +96,6 @@ public static class InspectVerb
             throw;
         }
     }
-
-    /// <summary>One line naming the injected adapter and its adapted layers.</summary>
-    internal static string AdapterLine(AdapterModel adapter) =>
-        $"adapter: {adapter.Method.Name} on {adapter.Layers.Count} layer(s): {string.Join(", ", adapter.Layers.Select(l => l.Name))}" +
-        (adapter.Options.ModulesToSave.Count > 0 ? $"; modules_to_save: {string.Join(", ", adapter.Options.ModulesToSave)}" : "");
 
     private static int DescribeAdapter(string folder, TextWriter stdout, TextWriter stderr)
     {

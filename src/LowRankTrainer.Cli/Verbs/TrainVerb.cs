@@ -69,7 +69,7 @@ public static class TrainVerb
     {
         using var model = InspectVerb.BuildModel(config, out var adapter);
         stdout.WriteLine("config ok; the model:");
-        if (adapter is not null) stdout.WriteLine(InspectVerb.AdapterLine(adapter));
+        if (adapter is not null) stdout.WriteLine(adapter.Describe());
         stdout.Write(ParameterSummary.Of(model).ToTable());
         return ExitCodes.Ok;
     }

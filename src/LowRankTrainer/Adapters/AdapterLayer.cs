@@ -54,6 +54,9 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
     /// <summary>Δb with the base bias's shape, or null when the method leaves the bias alone.</summary>
     public virtual Tensor? DeltaBias() => null;
 
+    /// <summary>The layer's size in the method's own terms for listings (e.g. <c>r=8</c>, SVFit's per-matrix <c>r=235</c>); null: nothing to add.</summary>
+    public virtual string? SizeLabel => null;
+
     /// <summary>Folds the update into the base: W₀ ← W₀ + ΔW (and b ← b + Δb). No-op when already merged.</summary>
     public void Merge()
     {

@@ -96,6 +96,15 @@ public sealed class AdapterModel
         return new AdapterModel(model, method, injection.Resolved ?? options, layers, injection.Shared);
     }
 
+    /// <summary>
+    /// One line naming the method, each adapted layer with its size (<see cref="AdapterLayer.SizeLabel"/>, so SVFit's
+    /// per-matrix r is reported) and the modules to save.
+    /// </summary>
+    public string Describe() =>
+        $"adapter: {Method.Name} on {Layers.Count} layer(s): " +
+        string.Join(", ", Layers.Select(l => l.Layer.SizeLabel is { } size ? $"{l.Name} ({size})" : l.Name)) +
+        (Options.ModulesToSave.Count > 0 ? $"; modules_to_save: {string.Join(", ", Options.ModulesToSave)}" : "");
+
     internal static bool IsBias(string name) => name == "bias" || name.EndsWith(".bias", StringComparison.Ordinal);
 
     /// <summary>Trainable and total counts, each shared parameter once (PEFT's <c>print_trainable_parameters</c>).</summary>

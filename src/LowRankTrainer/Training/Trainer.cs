@@ -130,6 +130,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var progress = new ConsoleProgress(console, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
         if (config.Model.Pretrained is { } pretrained) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
+        if (adapter is not null) progress.Line(adapter.Describe());
         progress.Line(counts.ToPeftLine());
         progress.Line(string.Create(CultureInfo.InvariantCulture,
             $"batch: {bs} samples × {accum} accumulation = {bs * accum} samples per step; {batchesPerEpoch} batches per epoch; {totalSteps} steps"));

@@ -101,6 +101,15 @@ public sealed class TrainLsInspectVerbTests : IDisposable
         Assert.Contains("trainable params: 1,290 || all params: 235,146 || trainable%: 0.5486", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void InspectConfig_SvFit_ReportsEachLayersChosenRank()
+    {
+        var svfit = Path.Combine(Path.GetDirectoryName(Quickstart())!, "methods", "svfit.yaml");
+        var (code, output, err) = Run(InspectVerb.Run, svfit, "adapter.r=3", "adapter.rank_pattern={layers.2: 5}");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("adapter: svfit on 2 layer(s): layers.0 (r=3), layers.2 (r=5)", output, StringComparison.Ordinal);
+    }
+
     private static string LoraConfig() => Path.Combine(Path.GetDirectoryName(Quickstart())!, "methods", "lora.yaml");
 
     [Fact]
@@ -108,7 +117,7 @@ public sealed class TrainLsInspectVerbTests : IDisposable
     {
         var (code, output, err) = Run(InspectVerb.Run, LoraConfig());
         Assert.True(code == ExitCodes.Ok, err);
-        Assert.Contains("adapter: lora on 2 layer(s): layers.0, layers.2; modules_to_save: layers.4", output, StringComparison.Ordinal);
+        Assert.Contains("adapter: lora on 2 layer(s): layers.0 (r=8), layers.2 (r=8); modules_to_save: layers.4", output, StringComparison.Ordinal);
         Assert.Contains("layers.0.lora_A.weight", output, StringComparison.Ordinal);
         Assert.Contains("layers.0.base_layer.weight", output, StringComparison.Ordinal);
         // r=8: 8·(784+256) + 8·(256+128) = 11,392 adapter + 1,290 head = 12,682; the base adds 235,146 − 1,290.

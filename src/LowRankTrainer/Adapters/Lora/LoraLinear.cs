@@ -48,6 +48,9 @@ public sealed class LoraLinear : AdapterLayer
     /// <summary>The rank r.</summary>
     public int R { get; }
 
+    /// <inheritdoc/>
+    public override string SizeLabel => $"r={R}";
+
     /// <summary>α.</summary>
     public double Alpha { get; }
 

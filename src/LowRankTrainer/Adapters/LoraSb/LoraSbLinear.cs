@@ -52,6 +52,9 @@ public sealed class LoraSbLinear : AdapterLayer
     /// <summary>The rank r.</summary>
     public int R { get; }
 
+    /// <inheritdoc/>
+    public override string SizeLabel => $"r={R}";
+
     /// <summary>A = V_rᵀ, (r, d_in), frozen, orthonormal rows.</summary>
     public TensorSlot A => _a.Slot;
 

@@ -51,6 +51,9 @@ public sealed class LoraXsLinear : AdapterLayer
     /// <summary>The rank r.</summary>
     public int R { get; }
 
+    /// <inheritdoc/>
+    public override string SizeLabel => $"r={R}";
+
     /// <summary>s = α/r.</summary>
     public double Scaling { get; }
 

@@ -46,6 +46,9 @@ public sealed class SvFitLinear : AdapterLayer
     /// <summary>The number of singular triplets kept (= trainable values in this layer).</summary>
     public int Rank { get; }
 
+    /// <inheritdoc/>
+    public override string SizeLabel => $"r={Rank}";
+
     /// <summary>σ, (r), trainable, σ⁰ at init.</summary>
     public Parameter Sigma => _sigma;
 

@@ -9,7 +9,7 @@ namespace LowRankTrainer.Torch.Nn;
 /// </summary>
 /// <remarks>
 /// <para>Registration is explicit — <see cref="RegisterParameter(string, Tensor, bool)"/>,
-/// <see cref="RegisterBuffer"/>, <see cref="RegisterModule{T}"/> — never by reflection, so modules
+/// <see cref="RegisterBuffer(string, Tensor, bool)"/>, <see cref="RegisterModule{T}"/> — never by reflection, so modules
 /// are trimming- and AOT-safe, and the order of registration is the order of
 /// <see cref="NamedParameters"/> and of the state dict, as in PyTorch.</para>
 /// <para>Parameters and buffers live in slots (<see cref="Parameter"/>, <see cref="Buffer"/>): the
@@ -74,6 +74,19 @@ public abstract partial class Module : IDisposable
         var slot = new Buffer(value, owned: true, persistent);
         _buffers.Add(name, slot);
         return slot;
+    }
+
+    /// <summary>
+    /// Registers an existing buffer slot (from another module) under <paramref name="name"/>: both modules
+    /// read the same frozen tensor (RandLoRA's shared bases). <see cref="NamedBuffers"/> lists it once and
+    /// <see cref="To(Device)"/> moves it once; the state dict lists it under every name when persistent.
+    /// </summary>
+    public Buffer RegisterBuffer(string name, Buffer shared)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        CheckNewName(name);
+        _buffers.Add(name, shared);
+        return shared;
     }
 
     /// <summary>Registers a child module; its parameters appear as <c>name.&lt;param&gt;</c>. Returns it.</summary>

@@ -14,6 +14,8 @@ public static class AdapterRegistry
         new LoraXs.LoraXsMethod(),
         new SvFit.SvFitMethod(),
         new LoraSb.LoraSbMethod(),
+        new RandLora.RandLoraMethod(),
+        new Lotr.LotrMethod(),
     ];
 
     /// <summary>The registered methods, in registration order.</summary>

@@ -13,7 +13,7 @@ public sealed record AdapterConfig
 
     /// <summary>
     /// The rank r (PEFT <c>r</c>). Null (the default) is the method's default: 8 for <c>lora</c> and <c>lora_xs</c>;
-    /// 8 for <c>lora_sb</c>; for <c>svfit</c> a given r is a fixed rank for every target and null chooses r per matrix by <see cref="SvfitThreshold"/>.
+    /// 8 for <c>lora_sb</c> and <c>lotr</c>; 32 for <c>randlora</c> (its base rank: a larger r means fewer bases); for <c>svfit</c> a given r is a fixed rank for every target and null chooses r per matrix by <see cref="SvfitThreshold"/>.
     /// </summary>
     public int? R { get; init; }
 
@@ -79,6 +79,33 @@ public sealed record AdapterConfig
 
     /// <summary><c>lora_sb</c> only: how many training samples (from the start of a separately seeded pass over the training set) LoRA-SB's gradient estimate sums over (default 64).</summary>
     public int LoraSbNumSamples { get; init; } = 64;
+
+    /// <summary><c>randlora</c> only: α of the PEFT scaling α/r (PEFT <c>randlora_alpha</c>, default 640).</summary>
+    public double RandloraAlpha { get; init; } = 640;
+
+    /// <summary><c>randlora</c> only: dropout on the branch's input, in [0, 1) (PEFT <c>randlora_dropout</c>).</summary>
+    public double RandloraDropout { get; init; }
+
+    /// <summary><c>randlora</c> only: <c>peft</c> (s = randlora_alpha/r, the default) or <c>paper</c> (s = 2/√n, the paper's App. C.4).</summary>
+    public string RandloraScaling { get; init; } = "peft";
+
+    /// <summary><c>randlora</c> only: seed of the shared random bases (PEFT <c>projection_prng_key</c>, default 0).</summary>
+    public int ProjectionPrngKey { get; init; }
+
+    /// <summary><c>randlora</c> only: store the shared bases in the adapter checkpoint (PEFT <c>save_projection</c>, default true); false regenerates them from the key.</summary>
+    public bool SaveProjection { get; init; } = true;
+
+    /// <summary><c>randlora</c> only: ternary bases, P(±1) = 1/6 each (PEFT <c>sparse</c>).</summary>
+    public bool Sparse { get; init; }
+
+    /// <summary><c>randlora</c> only: ternary bases, P(±1) = 1/(2√m) each (PEFT <c>very_sparse</c>).</summary>
+    public bool VerySparse { get; init; }
+
+    /// <summary><c>lotr</c> only: the reference's <c>scale</c>; the branch is multiplied by scale/r (default 1).</summary>
+    public double LotrScale { get; init; } = 1;
+
+    /// <summary><c>lotr</c> only: how the shared A, B are drawn, <c>normal</c> (N(0,1), the reference's default) or <c>scaled</c> (N(0,1)/√d).</summary>
+    public string LotrInit { get; init; } = "normal";
 
     /// <summary>Seed of the adapter's initialisation; null: <c>train.seed</c>.</summary>
     public int? InitSeed { get; init; }

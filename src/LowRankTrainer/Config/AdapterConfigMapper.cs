@@ -2,6 +2,8 @@ using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
+using LowRankTrainer.Adapters.Lotr;
+using LowRankTrainer.Adapters.RandLora;
 using LowRankTrainer.Adapters.SvFit;
 
 namespace LowRankTrainer.Config;
@@ -34,6 +36,15 @@ public static class AdapterConfigMapper
         ("svfit_threshold", a => a.SvfitThreshold != 0.99),
         ("svfit_criterion", a => a.SvfitCriterion != "energy"),
         ("lora_sb_num_samples", a => a.LoraSbNumSamples != 64),
+        ("randlora_alpha", a => a.RandloraAlpha != 640),
+        ("randlora_dropout", a => a.RandloraDropout != 0),
+        ("randlora_scaling", a => a.RandloraScaling != "peft"),
+        ("projection_prng_key", a => a.ProjectionPrngKey != 0),
+        ("save_projection", a => !a.SaveProjection),
+        ("sparse", a => a.Sparse),
+        ("very_sparse", a => a.VerySparse),
+        ("lotr_scale", a => a.LotrScale != 1),
+        ("lotr_init", a => a.LotrInit != "normal"),
     ];
 
     /// <summary>The per-method table: method name → the method-specific keys it takes and how they map.</summary>
@@ -82,6 +93,38 @@ public static class AdapterConfigMapper
         ["lora_sb"] = new(
             new HashSet<string>(StringComparer.Ordinal) { "r", "lora_sb_num_samples" },
             (o, a) => (LoraSbOptions)o with { R = a.R ?? ((LoraSbOptions)o).R, NumSamples = a.LoraSbNumSamples }),
+        ["randlora"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "randlora_alpha", "randlora_dropout", "randlora_scaling", "projection_prng_key", "save_projection", "sparse", "very_sparse" },
+            (o, a) => (RandLoraOptions)o with
+            {
+                R = a.R ?? ((RandLoraOptions)o).R,
+                Alpha = a.RandloraAlpha,
+                Dropout = a.RandloraDropout,
+                Scaling = a.RandloraScaling switch
+                {
+                    "peft" => RandLoraScaling.Peft,
+                    "paper" => RandLoraScaling.Paper,
+                    var v => throw new ArgumentException($"adapter.randlora_scaling must be peft or paper (got '{v}')", nameof(a)),
+                },
+                ProjectionPrngKey = a.ProjectionPrngKey >= 0 ? (ulong)a.ProjectionPrngKey
+                    : throw new ArgumentException($"adapter.projection_prng_key must be non-negative (got {a.ProjectionPrngKey})", nameof(a)),
+                SaveProjection = a.SaveProjection,
+                Sparse = a.Sparse,
+                VerySparse = a.VerySparse,
+            }),
+        ["lotr"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "r", "lotr_scale", "lotr_init" },
+            (o, a) => (LotrOptions)o with
+            {
+                R = a.R ?? ((LotrOptions)o).R,
+                Scale = a.LotrScale,
+                Init = a.LotrInit switch
+                {
+                    "normal" => LotrInit.Normal,
+                    "scaled" => LotrInit.Scaled,
+                    var v => throw new ArgumentException($"adapter.lotr_init must be normal or scaled (got '{v}')", nameof(a)),
+                },
+            }),
     };
 
     /// <summary>The options for <paramref name="adapter"/>'s method, or null for method <c>none</c>.</summary>

@@ -121,6 +121,13 @@ internal sealed partial class ConfigValidator
         Choice("adapter.svfit_criterion", a.SvfitCriterion, ["energy", "sum"]);
         Range(a.LoraSbNumSamples >= 1, "adapter.lora_sb_num_samples", ">= 1", a.LoraSbNumSamples);
         Range(a.LoraDropout is >= 0 and < 1, "adapter.lora_dropout", "in [0, 1)", a.LoraDropout);
+        Range(a.RandloraAlpha > 0, "adapter.randlora_alpha", "> 0", a.RandloraAlpha);
+        Range(a.RandloraDropout is >= 0 and < 1, "adapter.randlora_dropout", "in [0, 1)", a.RandloraDropout);
+        Choice("adapter.randlora_scaling", a.RandloraScaling, ["peft", "paper"]);
+        Range(a.ProjectionPrngKey >= 0, "adapter.projection_prng_key", ">= 0", a.ProjectionPrngKey);
+        if (a.Sparse && a.VerySparse) Add("adapter.very_sparse", ConfigErrorCodes.OutOfRange, "adapter.sparse and adapter.very_sparse cannot both be true");
+        Range(a.LotrScale > 0, "adapter.lotr_scale", "> 0", a.LotrScale);
+        Choice("adapter.lotr_init", a.LotrInit, ["normal", "scaled"]);
         Choice("adapter.init_lora_weights", a.InitLoraWeights, ["true", "gaussian"]);
         foreach (var (key, r) in a.RankPattern) Range(r >= 1, "adapter.rank_pattern", $">= 1 for every key ('{key}')", r);
         foreach (var (key, alpha) in a.AlphaPattern) Range(alpha > 0, "adapter.alpha_pattern", $"> 0 for every key ('{key}')", alpha);

@@ -2,6 +2,8 @@ using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
+using LowRankTrainer.Adapters.Lotr;
+using LowRankTrainer.Adapters.RandLora;
 using LowRankTrainer.Adapters.SvFit;
 using LowRankTrainer.Models;
 using LowRankTrainer.Torch;
@@ -73,6 +75,26 @@ public class AdapterMatrixTests
         { "lora_sb mlp all-linear r4", Mlp, "lora_sb", new LoraSbOptions { TargetModules = ["all-linear"], R = 4, InitContext = new WeightSignContext(0.05) }, 32 },
         { "lora_sb toy q v r3", Toy, "lora_sb", new LoraSbOptions { TargetModules = ["q_proj", "v_proj"], R = 3, InitContext = new WeightSignContext(0.02) }, 36 },
         { "svfit mlp bias lora_only", Mlp, "svfit", new SvFitOptions { TargetModules = ["layers.0", "layers.2"], R = 2, Bias = AdapterBias.AdapterOnly }, 36 },
+        // RandLoRA: r·n + n·m per target, m = min(d_in, d_out), n = ⌈m/r⌉. layers.0 (m 12, n 3): 12 + 36; layers.2 (m 16, n 4): 16 + 64 = 128.
+        { "randlora mlp all-linear r4", Mlp, "randlora", new RandLoraOptions { TargetModules = ["all-linear"], R = 4, Alpha = 4 }, 128 },
+        // Head 16→5 is the transposed case (m = d_out = 5, n 2): 6 + 10; layers.0 (m 12, n 4): 12 + 48 = 76. Paper scaling, bases regenerated on load.
+        {
+            "randlora mlp head paper scaling no saved projection", Mlp, "randlora",
+            new RandLoraOptions { TargetModules = ["layers.0", "layers.4"], R = 3, Scaling = RandLoraScaling.Paper, SaveProjection = false, ProjectionPrngKey = 5 }, 76
+        },
+        // Sparse bases, 2 blocks × (q, v) of 8×8 (m 8, n 3): 4 · (9 + 24) = 132.
+        { "randlora toy q v sparse r3", Toy, "randlora", new RandLoraOptions { TargetModules = ["q_proj", "v_proj"], R = 3, Alpha = 3, Sparse = true }, 132 },
+        // fc1 8→12 (m 8, n 2): 8 + 16, dropout, bias randlora_only +12 = 36.
+        { "randlora toy fc1 dropout bias only", Toy, "randlora", new RandLoraOptions { TargetModules = ["fc1"], R = 4, Alpha = 4, Dropout = 0.1, Bias = AdapterBias.AdapterOnly }, 36 },
+        // LoTR: per group of L same-shape layers r·(d_in + d_out) + L·r². One group of 4 q/v 8×8 at r 2: 2·16 + 4·4 = 48.
+        { "lotr toy q v one group r2", Toy, "lotr", new LotrOptions { TargetModules = ["q_proj", "v_proj"], R = 2, Scale = 2 }, 48 },
+        // Two groups of one: layers.0 12→16: 3·28 + 9; layers.2 16→16: 3·32 + 9 = 198.
+        { "lotr mlp all-linear r3", Mlp, "lotr", new LotrOptions { TargetModules = ["all-linear"], R = 3, InitSeed = 3 }, 198 },
+        // all-linear on the toy: the q/v group 2·16 + 4·4 = 48, fc1 8→12 2·20 + 4 = 44, the head in full 12·3 + 3 = 39: 131.
+        {
+            "lotr toy all-linear scaled init head saved", Toy, "lotr",
+            new LotrOptions { TargetModules = ["all-linear"], R = 2, Init = LotrInit.Scaled, ModulesToSave = ["classifier"] }, 131
+        },
         // Test-only method: one θ ∈ ℝ⁶ shared by every layer is counted once: 6.
         { "shared-vector mlp all-linear k6", Mlp, "shared-vector", new SharedVectorOptions { TargetModules = ["all-linear"], Dimension = 6, InitSeed = 2 }, 6 },
         { "shared-vector toy q v k3", Toy, "shared-vector", new SharedVectorOptions { TargetModules = ["q_proj", "v_proj"], Dimension = 3 }, 3 },

@@ -11,7 +11,8 @@ namespace LowRankTrainer.Adapters;
 /// with <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>. Keys are
 /// <c>base_model.model.&lt;module&gt;.&lt;tensor&gt;</c> without the adapter name, e.g.
 /// <c>base_model.model.layers.0.lora_A.weight</c> (r, d_in) and <c>…lora_B.weight</c> (d_out, r); shared
-/// tensors once as <c>base_model.model.&lt;name&gt;</c>; trained biases and <c>modules_to_save</c> under
+/// tensors once as <c>base_model.&lt;name&gt;</c> — PEFT keeps them on the tuner, not in the wrapped model (VeRA's
+/// <c>base_model.vera_A</c>, RandLoRA's <c>base_model.randlora_A</c>); trained biases and <c>modules_to_save</c> under
 /// their model names. The frozen base is not stored.
 /// </summary>
 public static class AdapterCheckpoint
@@ -24,6 +25,9 @@ public static class AdapterCheckpoint
 
     /// <summary>PEFT's key prefix (<c>PeftModel</c> → <c>base_model</c> (tuner) → <c>model</c>).</summary>
     public const string KeyPrefix = "base_model.model.";
+
+    /// <summary>The prefix of tensors shared across layers, which PEFT holds on the tuner (<c>base_model</c>) itself.</summary>
+    public const string SharedKeyPrefix = "base_model.";
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -110,12 +114,12 @@ public static class AdapterCheckpoint
         var result = new List<(string, TensorSlot)>();
         var seen = new HashSet<TensorSlot>(ReferenceEqualityComparer.Instance);
         var shared = adapted.Shared.Select(s => s.Slot).ToHashSet(ReferenceEqualityComparer.Instance);
-        void Add(string name, TensorSlot slot)
+        void Add(string name, TensorSlot slot, string prefix = KeyPrefix)
         {
-            if (seen.Add(slot)) result.Add((KeyPrefix + name, slot));
+            if (seen.Add(slot)) result.Add((prefix + name, slot));
         }
 
-        foreach (var (name, slot) in adapted.Shared) Add(name, slot);
+        foreach (var (name, slot) in adapted.Shared) Add(name, slot, SharedKeyPrefix);
         foreach (var (name, layer) in adapted.Layers)
         {
             foreach (var (local, slot) in layer.AdapterTensors())

@@ -40,7 +40,7 @@ public interface IAdapterMethod
 /// <summary>What <see cref="IAdapterMethod.Inject"/> builds.</summary>
 /// <param name="Layers">One wrapper per target, in target order.</param>
 /// <param name="Shared">
-/// Tensors shared by several layers, by model-level name (saved once as <c>base_model.model.&lt;name&gt;</c>),
+/// Tensors shared by several layers, by model-level name (saved once as <c>base_model.&lt;name&gt;</c>, where PEFT keeps VeRA/RandLoRA bases),
 /// e.g. RandLoRA's <c>randlora_A</c>; empty for per-layer methods such as LoRA.
 /// </param>
 /// <param name="Resolved">

@@ -115,7 +115,7 @@ public class LotrTests(ITestOutputHelper output)
             using var file = SafetensorsFile.Open(Path.Combine(folder, AdapterCheckpoint.WeightsFile));
             string[] expected =
             [
-                "base_model.model.lotr_A.0", "base_model.model.lotr_B.0", "base_model.model.lotr_A.1", "base_model.model.lotr_B.1",
+                "base_model.lotr_A.0", "base_model.lotr_B.0", "base_model.lotr_A.1", "base_model.lotr_B.1",
                 "base_model.model.blocks.0.q_proj.lotr_G", "base_model.model.blocks.0.v_proj.lotr_G",
                 "base_model.model.blocks.1.q_proj.lotr_G", "base_model.model.blocks.1.v_proj.lotr_G", "base_model.model.fc1.lotr_G",
             ];

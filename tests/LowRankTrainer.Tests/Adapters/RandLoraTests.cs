@@ -108,7 +108,7 @@ public class RandLoraTests(ITestOutputHelper output)
             using (var file = SafetensorsFile.Open(Path.Combine(folder, AdapterCheckpoint.WeightsFile)))
             {
                 string[] perLayer = ["base_model.model.layers.0.randlora_lambda", "base_model.model.layers.0.randlora_gamma", "base_model.model.layers.2.randlora_lambda", "base_model.model.layers.2.randlora_gamma"];
-                string[] bases = saveProjection ? ["base_model.model.randlora_A", "base_model.model.randlora_B"] : [];
+                string[] bases = saveProjection ? ["base_model.randlora_A", "base_model.randlora_B"] : [];
                 Assert.Equal(bases.Concat(perLayer).Order(StringComparer.Ordinal), file.Names.Order(StringComparer.Ordinal));
             }
             Assert.Contains("\"projection_prng_key\": 11", File.ReadAllText(Path.Combine(folder, AdapterCheckpoint.ConfigFile)), StringComparison.Ordinal);

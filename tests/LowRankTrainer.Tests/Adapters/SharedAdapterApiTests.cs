@@ -49,7 +49,7 @@ public class SharedAdapterApiTests
         {
             AdapterCheckpoint.Save(Inject(model), folder);
             using var file = SafetensorsFile.Open(Path.Combine(folder, AdapterCheckpoint.WeightsFile));
-            Assert.Equal(["base_model.model.theta"], file.Names);
+            Assert.Equal(["base_model.theta"], file.Names);
         }
         finally
         {

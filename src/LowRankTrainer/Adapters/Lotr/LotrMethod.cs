@@ -7,7 +7,7 @@ namespace LowRankTrainer.Adapters.Lotr;
 /// LoTR (Bershatsky et al. 2024, "LoTR: Low Tensor Rank Weight Adaptation"; daskol/lotr): groups the targets by shape
 /// (d_out, d_in) in order of first appearance, gives each group one trainable pair A (d_out, r), B (d_in, r) registered in
 /// every member as the same slot, and each member its own core G (r, r) (<see cref="LotrLinear"/>). Shared tensors are
-/// counted and saved once: keys <c>base_model.model.lotr_A.&lt;g&gt;</c>, <c>base_model.model.lotr_B.&lt;g&gt;</c> for group g
+/// counted and saved once: keys <c>base_model.lotr_A.&lt;g&gt;</c>, <c>base_model.lotr_B.&lt;g&gt;</c> for group g
 /// (0, 1, …) and <c>base_model.model.&lt;module&gt;.lotr_G</c>. PEFT has no such type, so <c>peft_type</c> is <c>LOTR</c>;
 /// config keys <c>r</c>, <c>lotr_scale</c>, <c>lotr_init</c>.
 /// </summary>

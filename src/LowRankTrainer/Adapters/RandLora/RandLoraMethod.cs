@@ -8,7 +8,7 @@ namespace LowRankTrainer.Adapters.RandLora;
 /// <c>tuners/randlora</c>): one pair of frozen random bases for the whole model (<see cref="RandLoraBases"/>, sized for
 /// the largest target and seeded by <c>projection_prng_key</c>), shared by every <see cref="RandLoraLinear"/>, each of
 /// which trains λ (r×n) and γ (n×m). Checkpoint keys: <c>base_model.model.&lt;module&gt;.randlora_lambda</c>,
-/// <c>….randlora_gamma</c>, and with <c>save_projection</c> the bases once as <c>base_model.model.randlora_A</c> /
+/// <c>….randlora_gamma</c>, and with <c>save_projection</c> the bases once as <c>base_model.randlora_A</c> /
 /// <c>randlora_B</c>. Config fields are PEFT's (<c>r</c>, <c>randlora_alpha</c>, <c>randlora_dropout</c>,
 /// <c>projection_prng_key</c>, <c>save_projection</c>, <c>sparse</c>, <c>very_sparse</c>) plus <c>randlora_scaling</c>.
 /// </summary>

@@ -18,20 +18,32 @@ internal static class AdapterReferenceFixture
 {
     public static string Folder(string name) => Path.Combine(SafetensorsTestFiles.RepositoryRoot(), "tests", "fixtures", "adapters", name);
 
-    public static IReadOnlyList<(string What, double MaxAbsDiff)> Compare(string name, long inputs, int[] hidden, long classes)
+    /// <summary>A fresh Mlp holding the fixture's base.safetensors.</summary>
+    public static Mlp BaseModel(string folder, long inputs, int[] hidden, long classes)
     {
-        var folder = Folder(name);
         using var g = new Generator(1);
-        using var model = new Mlp(inputs, hidden, classes, 0, g);
+        var model = new Mlp(inputs, hidden, classes, 0, g);
         var weights = SafetensorsFile.ReadAll(Path.Combine(folder, "base.safetensors"));
         try
         {
             model.LoadStateDict(weights);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
         finally
         {
             foreach (var t in weights.Values) t.Dispose();
         }
+    }
+
+    public static IReadOnlyList<(string What, double MaxAbsDiff)> Compare(string name, long inputs, int[] hidden, long classes)
+    {
+        var folder = Folder(name);
+        using var model = BaseModel(folder, inputs, hidden, classes);
         var adapted = AdapterCheckpoint.Load(model, folder);
         model.Eval();
         var expected = SafetensorsFile.ReadAll(Path.Combine(folder, "expected.safetensors"));

@@ -1,0 +1,131 @@
+// shim_fwht.cpp — the fast Walsh–Hadamard transform behind Tensor.Fwht (ts_fwht, ts_fwht_).
+//
+// Along the last dimension, of length n = 2^k, every row x is replaced by H_n x, where H_n is the
+// UNNORMALISED Sylvester–Hadamard matrix (H_1 = [1], H_2n = [[H_n, H_n], [H_n, −H_n]]; entries ±1,
+// H_n Hᵀ_n = n·I), the H of Li et al. 2018's Fastfood projection (uber-research/intrinsic-dimension,
+// `tf_fastfood_transform`). The transform is the k butterfly stages (a, b) ← (a + b, a − b) at
+// strides 1, 2, 4, …, n/2 done in place: O(n log n) additions and no extra memory.
+//
+// Cache blocking: the stages with stride < kBlock run block by block (each block of kBlock
+// elements stays in L1 for all its stages), the remaining log2(n/kBlock) stages then sweep the whole
+// row, so a 2^18 float row is read from memory ~7 times instead of 18.
+//
+// Autograd: H is symmetric, so the vector–Jacobian product of y = H x is Hᵀ g = H g: the backward is
+// the same transform of the incoming gradient (FwhtFunction, a torch::autograd::Function). ts_fwht
+// returns a new tensor (differentiable); ts_fwht_ transforms a tensor in place (no autograd record:
+// for no-grad use, e.g. the benchmark).
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <cstdint>
+
+#include "shim.h"
+
+using ts::T;
+
+namespace {
+
+// Elements per cache block (16 KiB of float): the stages inside a block run while it sits in L1.
+constexpr int64_t kBlock = 4096;
+
+// The butterfly stages with stride h, from h_begin up to (excluding) h_end, over x[0 .. len).
+template <typename scalar_t>
+inline void stages(scalar_t* __restrict__ x, int64_t len, int64_t h_begin, int64_t h_end) {
+    for (int64_t h = h_begin; h < h_end; h *= 2) {
+        for (int64_t i = 0; i < len; i += 2 * h) {
+            scalar_t* __restrict__ a = x + i;
+            scalar_t* __restrict__ b = x + i + h;
+            for (int64_t j = 0; j < h; ++j) {
+                const scalar_t u = a[j];
+                const scalar_t v = b[j];
+                a[j] = u + v;
+                b[j] = u - v;
+            }
+        }
+    }
+}
+
+// One row of length n (a power of two) in place.
+template <typename scalar_t>
+void fwht_row(scalar_t* x, int64_t n) {
+    const int64_t block = n < kBlock ? n : kBlock;
+    // Stages with stride < block: independent blocks, in parallel for long rows.
+    at::parallel_for(0, n / block, n >= 8 * kBlock ? 1 : n / block, [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b) stages(x + b * block, block, 1, block);
+    });
+    // Stages with stride ≥ block: each butterfly pair (i, i + h) for i in the lower half of a 2h-group;
+    // split over the lower-half element ranges so threads never touch the same pair.
+    for (int64_t h = block; h < n; h *= 2) {
+        const int64_t pairs = n / 2;
+        at::parallel_for(0, pairs, kBlock, [&](int64_t p0, int64_t p1) {
+            for (int64_t p = p0; p < p1;) {
+                const int64_t group = p / h;
+                const int64_t j0 = p % h;
+                const int64_t count = std::min(h - j0, p1 - p);
+                scalar_t* __restrict__ a = x + group * 2 * h + j0;
+                scalar_t* __restrict__ b = a + h;
+                for (int64_t j = 0; j < count; ++j) {
+                    const scalar_t u = a[j];
+                    const scalar_t v = b[j];
+                    a[j] = u + v;
+                    b[j] = u - v;
+                }
+                p += count;
+            }
+        });
+    }
+}
+
+// In place over every row of a contiguous CPU tensor.
+void fwht_inplace(at::Tensor& x) {
+    TORCH_CHECK(x.dim() >= 1, "fwht: the input must have at least one dimension");
+    const int64_t n = x.size(-1);
+    TORCH_CHECK(n >= 1 && (n & (n - 1)) == 0, "fwht: the last dimension must be a power of two, got ", n,
+                " (zero-pad it to the next power of two)");
+    TORCH_CHECK(x.device().is_cpu(), "fwht: only CPU tensors are supported, got ", x.device());
+    TORCH_CHECK(x.is_contiguous(), "fwht: the tensor must be contiguous");
+    if (x.numel() == 0) return;
+    const int64_t rows = x.numel() / n;
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "fwht", [&] {
+        scalar_t* data = x.data_ptr<scalar_t>();
+        if (rows == 1) {
+            fwht_row(data, n);
+        } else {
+            at::parallel_for(0, rows, std::max<int64_t>(1, kBlock / n), [&](int64_t r0, int64_t r1) {
+                for (int64_t r = r0; r < r1; ++r) stages(data + r * n, n, 1, n);
+            });
+        }
+    });
+}
+
+// A new tensor H x (contiguous copy, then in place).
+at::Tensor fwht_copy(const at::Tensor& x) {
+    at::Tensor y = x.contiguous().clone();
+    fwht_inplace(y);
+    return y;
+}
+
+// y = H x with the backward gx = H gy (H symmetric).
+struct FwhtFunction : public torch::autograd::Function<FwhtFunction> {
+    static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x) {
+        at::AutoDispatchBelowADInplaceOrView guard;
+        return fwht_copy(x);
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        return {FwhtFunction::apply(grads[0])};
+    }
+};
+
+}  // namespace
+
+// apply() must see a plain at::Tensor (not the Borrowed wrapper) to record the input as a variable.
+TS_TENSOR_FN(fwht, (ts_tensor a, ts_tensor* out), FwhtFunction::apply(at::Tensor(T(a))))
+
+TS_INPLACE_FN(fwht_, (ts_tensor a), {
+    at::Tensor x = T(a);
+    TORCH_CHECK(!(at::GradMode::is_enabled() && x.requires_grad()),
+                "fwht_: in-place transform of a tensor that requires grad; use fwht (out of place) instead");
+    fwht_inplace(x);
+})

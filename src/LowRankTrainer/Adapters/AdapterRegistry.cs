@@ -14,6 +14,7 @@ public static class AdapterRegistry
         new LoraXs.LoraXsMethod(),
         new SvFit.SvFitMethod(),
         new LoraSb.LoraSbMethod(),
+        new Intrinsic.IntrinsicMethod(),
     ];
 
     /// <summary>The registered methods, in registration order.</summary>

@@ -15,13 +15,17 @@ public sealed record AdapterTarget(string Name, Module Parent, string ChildName,
 /// Chooses the layers to adapt, with PEFT's rules (<c>tuners_utils.check_target_module_exists</c>): a
 /// <see cref="AdapterOptions.TargetModules"/> entry <c>t</c> matches module <c>k</c> when <c>k == t</c> or
 /// <c>k</c> ends with <c>"." + t</c>; <see cref="AdapterOptions.TargetRegex"/> must match all of <c>k</c>;
-/// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>).
+/// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>), <c>all</c>
+/// every Linear including the head.
 /// Excluded modules, <see cref="AdapterOptions.ModulesToSave"/> and anything inside them are skipped.
 /// </summary>
 public static class TargetSelector
 {
     /// <summary>The keyword that selects every Linear layer but the head.</summary>
     public const string AllLinear = "all-linear";
+
+    /// <summary>The keyword that selects every Linear layer, the head included (the intrinsic-subspace default: Li et al. project every parameter).</summary>
+    public const string All = "all";
 
     /// <summary>The targets in module order.</summary>
     /// <exception cref="ArgumentException">
@@ -42,13 +46,14 @@ public static class TargetSelector
             throw new ArgumentException("the model already holds adapter layers; inject into a fresh base model", nameof(model));
         }
         var allLinear = options.TargetRegex is null && options.TargetModules.Contains(AllLinear, StringComparer.Ordinal);
+        var all = options.TargetRegex is null && options.TargetModules.Contains(All, StringComparer.Ordinal);
         var head = allLinear && model is IClassifierModel c ? c.HeadName : null;
         var regex = options.TargetRegex is { } r ? new Regex("^(?:" + r + ")$", RegexOptions.CultureInvariant) : null;
 
         var targets = new List<AdapterTarget>();
         foreach (var (name, module) in modules)
         {
-            var wanted = regex?.IsMatch(name) ?? (allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
+            var wanted = regex?.IsMatch(name) ?? (all ? module is Linear : allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
             if (!wanted || MatchesAny(name, options.ExcludeModules) || IsInside(name, options.ModulesToSave)) continue;
             if (module is not Linear linear)
             {

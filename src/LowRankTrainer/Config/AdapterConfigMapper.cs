@@ -1,4 +1,5 @@
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.Intrinsic;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
@@ -34,6 +35,11 @@ public static class AdapterConfigMapper
         ("svfit_threshold", a => a.SvfitThreshold != 0.99),
         ("svfit_criterion", a => a.SvfitCriterion != "energy"),
         ("lora_sb_num_samples", a => a.LoraSbNumSamples != 64),
+        ("d", a => a.D is not null),
+        ("projection", a => a.Projection != "fastfood"),
+        ("said", a => a.Said),
+        ("projection_seed", a => a.ProjectionSeed is not null),
+        ("max_projection_mb", a => a.MaxProjectionMb != 256),
     ];
 
     /// <summary>The per-method table: method name → the method-specific keys it takes and how they map.</summary>
@@ -81,6 +87,16 @@ public static class AdapterConfigMapper
         ["lora_sb"] = new(
             new HashSet<string>(StringComparer.Ordinal) { "r", "lora_sb_num_samples" },
             (o, a) => (LoraSbOptions)o with { R = a.R ?? ((LoraSbOptions)o).R, NumSamples = a.LoraSbNumSamples }),
+        ["intrinsic"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "d", "projection", "said", "projection_seed", "max_projection_mb" },
+            (o, a) => (IntrinsicOptions)o with
+            {
+                D = a.D ?? ((IntrinsicOptions)o).D,
+                Projection = IntrinsicMethod.ParseProjection(a.Projection),
+                Said = a.Said,
+                ProjectionSeed = a.ProjectionSeed is { } s ? unchecked((ulong)s) : null,
+                MaxProjectionMb = a.MaxProjectionMb,
+            }),
     };
 
     /// <summary>The options for <paramref name="adapter"/>'s method, or null for method <c>none</c>.</summary>

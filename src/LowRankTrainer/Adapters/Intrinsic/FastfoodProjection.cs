@@ -64,8 +64,8 @@ public sealed class FastfoodProjection : IntrinsicProjection
         return Hadamard(v).Narrow(0, 0, OutputSize) / Divisor;
     }
 
-    /// <summary>H x along the last dimension: the native transform on the CPU, else composed from libtorch ops (k stages of add/sub).</summary>
-    internal static Tensor Hadamard(Tensor x, bool composed = false)
+    /// <summary>H x along the last dimension: the native transform on the CPU, else (or with <paramref name="composed"/>) composed from libtorch ops, k stages of add/sub, so a CUDA tensor works too.</summary>
+    public static Tensor Hadamard(Tensor x, bool composed = false)
     {
         if (!composed && x.Device.Equals(Device.Cpu)) return x.Fwht();
         var n = x.Shape[^1];

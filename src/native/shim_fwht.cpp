@@ -6,6 +6,8 @@
 // `tf_fastfood_transform`). The transform is the k butterfly stages (a, b) ← (a + b, a − b) at
 // strides 1, 2, 4, …, n/2 done in place: O(n log n) additions and no extra memory.
 //
+// Built with -O3 (CMakeLists.txt) so GCC vectorises the butterfly loops; cloned for AVX2 (below).
+//
 // Cache blocking: the stages with stride < kBlock run block by block (each block of kBlock
 // elements stays in L1 for all its stages), the remaining log2(n/kBlock) stages then sweep the whole
 // row, so a 2^18 float row is read from memory ~7 times instead of 18.
@@ -17,6 +19,7 @@
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "shim.h"
@@ -28,10 +31,25 @@ namespace {
 // Elements per cache block (16 KiB of float): the stages inside a block run while it sits in L1.
 constexpr int64_t kBlock = 4096;
 
-// The butterfly stages with stride h, from h_begin up to (excluding) h_end, over x[0 .. len).
+// The butterfly stages with stride h, from h_begin up to (excluding) h_end, over x[0 .. len). The
+// first two stages (h = 1, 2) are done together as one radix-4 pass over groups of four (their
+// strides are too short for the vector loop); every later stage is a loop over h contiguous pairs
+// that the compiler vectorises.
 template <typename scalar_t>
-inline void stages(scalar_t* __restrict__ x, int64_t len, int64_t h_begin, int64_t h_end) {
-    for (int64_t h = h_begin; h < h_end; h *= 2) {
+inline __attribute__((always_inline)) void stages(scalar_t* __restrict__ x, int64_t len, int64_t h_begin, int64_t h_end) {
+    int64_t h = h_begin;
+    if (h == 1 && h_end >= 4 && len >= 4) {
+        for (int64_t i = 0; i < len; i += 4) {
+            const scalar_t s0 = x[i] + x[i + 1], s1 = x[i] - x[i + 1];
+            const scalar_t s2 = x[i + 2] + x[i + 3], s3 = x[i + 2] - x[i + 3];
+            x[i] = s0 + s2;
+            x[i + 1] = s1 + s3;
+            x[i + 2] = s0 - s2;
+            x[i + 3] = s1 - s3;
+        }
+        h = 4;
+    }
+    for (; h < h_end; h *= 2) {
         for (int64_t i = 0; i < len; i += 2 * h) {
             scalar_t* __restrict__ a = x + i;
             scalar_t* __restrict__ b = x + i + h;
@@ -45,13 +63,44 @@ inline void stages(scalar_t* __restrict__ x, int64_t len, int64_t h_begin, int64
     }
 }
 
+// count butterflies (a[j], b[j]) ← (a[j] + b[j], a[j] − b[j]), j < count: one slice of a wide stage.
+template <typename scalar_t>
+inline __attribute__((always_inline)) void butterflies(scalar_t* __restrict__ a, scalar_t* __restrict__ b, int64_t count) {
+    for (int64_t j = 0; j < count; ++j) {
+        const scalar_t u = a[j];
+        const scalar_t v = b[j];
+        a[j] = u + v;
+        b[j] = u - v;
+    }
+}
+
+// The loops are cloned for x86-64-v3 (AVX2: 8 floats per vector), which the loader picks on CPUs
+// that have it, and for the baseline; additions and subtractions round the same either way, so every
+// clone gives the same bits. (A lambda body is a function of its own and would not be cloned, so the
+// parallel_for bodies below only call these.)
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TS_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define TS_CLONES
+#endif
+
+TS_CLONES void stages_f32(float* x, int64_t len, int64_t h_begin, int64_t h_end) { stages(x, len, h_begin, h_end); }
+TS_CLONES void stages_f64(double* x, int64_t len, int64_t h_begin, int64_t h_end) { stages(x, len, h_begin, h_end); }
+TS_CLONES void butterflies_f32(float* a, float* b, int64_t count) { butterflies(a, b, count); }
+TS_CLONES void butterflies_f64(double* a, double* b, int64_t count) { butterflies(a, b, count); }
+
+inline void stages_any(float* x, int64_t len, int64_t h_begin, int64_t h_end) { stages_f32(x, len, h_begin, h_end); }
+inline void stages_any(double* x, int64_t len, int64_t h_begin, int64_t h_end) { stages_f64(x, len, h_begin, h_end); }
+inline void butterflies_any(float* a, float* b, int64_t count) { butterflies_f32(a, b, count); }
+inline void butterflies_any(double* a, double* b, int64_t count) { butterflies_f64(a, b, count); }
+
 // One row of length n (a power of two) in place.
 template <typename scalar_t>
 void fwht_row(scalar_t* x, int64_t n) {
     const int64_t block = n < kBlock ? n : kBlock;
     // Stages with stride < block: independent blocks, in parallel for long rows.
     at::parallel_for(0, n / block, n >= 8 * kBlock ? 1 : n / block, [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) stages(x + b * block, block, 1, block);
+        for (int64_t b = b0; b < b1; ++b) stages_any(x + b * block, block, 1, block);
     });
     // Stages with stride ≥ block: each butterfly pair (i, i + h) for i in the lower half of a 2h-group;
     // split over the lower-half element ranges so threads never touch the same pair.
@@ -62,14 +111,8 @@ void fwht_row(scalar_t* x, int64_t n) {
                 const int64_t group = p / h;
                 const int64_t j0 = p % h;
                 const int64_t count = std::min(h - j0, p1 - p);
-                scalar_t* __restrict__ a = x + group * 2 * h + j0;
-                scalar_t* __restrict__ b = a + h;
-                for (int64_t j = 0; j < count; ++j) {
-                    const scalar_t u = a[j];
-                    const scalar_t v = b[j];
-                    a[j] = u + v;
-                    b[j] = u - v;
-                }
+                scalar_t* a = x + group * 2 * h + j0;
+                butterflies_any(a, a + h, count);
                 p += count;
             }
         });
@@ -92,7 +135,7 @@ void fwht_inplace(at::Tensor& x) {
             fwht_row(data, n);
         } else {
             at::parallel_for(0, rows, std::max<int64_t>(1, kBlock / n), [&](int64_t r0, int64_t r1) {
-                for (int64_t r = r0; r < r1; ++r) stages(data + r * n, n, 1, n);
+                for (int64_t r = r0; r < r1; ++r) stages_any(data + r * n, n, 1, n);
             });
         }
     });

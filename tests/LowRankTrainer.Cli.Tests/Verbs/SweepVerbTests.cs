@@ -61,6 +61,19 @@ public sealed class SweepVerbTests : IDisposable
     }
 
     [Fact]
+    public void Sweep_ARunThatFails_IsAFailedRow_TheOthersStillRun_AndTheExitCodeIsOne()
+    {
+        // A dense intrinsic projection over budget fails at injection (after validation); the second budget fits.
+        var (code, output, err) = Run(Quickstart(), "train.max_steps=1", "eval.eval_strategy=no", "checkpoint.save_strategy=no",
+                                      "adapter.method=intrinsic", "adapter.target_modules=all", "adapter.projection=dense", "adapter.d=2",
+                                      "adapter.max_projection_mb=[0,16]", $"train.output_dir={_output}");
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("run adapter.max_projection_mb-0 failed: adapter: adapter.max_projection_mb: a dense intrinsic projection", err, StringComparison.Ordinal);
+        Assert.Contains("| 0 | failed |", output, StringComparison.Ordinal);
+        Assert.Contains("| 16 | success |", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Sweep_ABadValueInAnyCombination_IsAConfigErrorBeforeAnyRunStarts()
     {
         var (code, _, err) = Run(Quickstart(), "train.seed=[1,2]", "train.learning_rate=[1e-3,fast]", $"train.output_dir={_output}");

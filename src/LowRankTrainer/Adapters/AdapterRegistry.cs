@@ -16,6 +16,7 @@ public static class AdapterRegistry
         new LoraSb.LoraSbMethod(),
         new RandLora.RandLoraMethod(),
         new Lotr.LotrMethod(),
+        new Intrinsic.IntrinsicMethod(),
     ];
 
     /// <summary>The registered methods, in registration order.</summary>

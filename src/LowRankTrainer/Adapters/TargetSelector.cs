@@ -15,7 +15,8 @@ public sealed record AdapterTarget(string Name, Module Parent, string ChildName,
 /// Chooses the layers to adapt, with PEFT's rules (<c>tuners_utils.check_target_module_exists</c>): a
 /// <see cref="AdapterOptions.TargetModules"/> entry <c>t</c> matches module <c>k</c> when <c>k == t</c> or
 /// <c>k</c> ends with <c>"." + t</c>; <see cref="AdapterOptions.TargetRegex"/> must match all of <c>k</c>;
-/// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>).
+/// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>), <c>all</c>
+/// every Linear including the head.
 /// Excluded modules (<see cref="AdapterOptions.ExcludeModules"/> by the list rule, or the full-match
 /// <see cref="AdapterOptions.ExcludeRegex"/>), <see cref="AdapterOptions.ModulesToSave"/> and anything inside them are
 /// skipped. With <see cref="AdapterOptions.LayersToTransform"/>, a list-matched module is kept only when the number
@@ -26,6 +27,9 @@ public static class TargetSelector
 {
     /// <summary>The keyword that selects every Linear layer but the head.</summary>
     public const string AllLinear = "all-linear";
+
+    /// <summary>The keyword that selects every Linear layer, the head included (the intrinsic-subspace default: Li et al. project every parameter).</summary>
+    public const string All = "all";
 
     /// <summary>The targets in module order.</summary>
     /// <exception cref="ArgumentException">
@@ -54,6 +58,7 @@ public static class TargetSelector
             throw new ArgumentException("the model already holds adapter layers; inject into a fresh base model", nameof(model));
         }
         var allLinear = options.TargetRegex is null && options.TargetModules.Contains(AllLinear, StringComparer.Ordinal);
+        var all = options.TargetRegex is null && options.TargetModules.Contains(All, StringComparer.Ordinal);
         var head = allLinear && model is IClassifierModel c ? c.HeadName : null;
         var regex = options.TargetRegex is { } r ? FullMatch(r) : null;
         var excludeRegex = options.ExcludeRegex is { } x ? FullMatch(x) : null;
@@ -61,7 +66,7 @@ public static class TargetSelector
         var targets = new List<AdapterTarget>();
         foreach (var (name, module) in modules)
         {
-            var wanted = regex?.IsMatch(name) ?? (allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
+            var wanted = regex?.IsMatch(name) ?? (all ? module is Linear : allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
             if (wanted && options.LayersToTransform.Count > 0) wanted = LayerIndex(name, options.LayersPattern) is { } i && options.LayersToTransform.Contains(i);
             if (!wanted || MatchesAny(name, options.ExcludeModules) || excludeRegex?.IsMatch(name) == true || IsInside(name, options.ModulesToSave)) continue;
             if (module is not Linear linear)

@@ -107,6 +107,21 @@ public sealed record AdapterConfig
     /// <summary><c>lotr</c> only: how the shared A, B are drawn, <c>normal</c> (N(0,1), the reference's default) or <c>scaled</c> (N(0,1)/√d).</summary>
     public string LotrInit { get; init; } = "normal";
 
+    /// <summary><c>intrinsic</c> only: the intrinsic dimension d, the number of trainable values (null: 1000).</summary>
+    public int? D { get; init; }
+
+    /// <summary><c>intrinsic</c> only: the random projection, <c>fastfood</c> (the default), <c>dense</c> or <c>sparse</c>.</summary>
+    public string Projection { get; init; } = "fastfood";
+
+    /// <summary><c>intrinsic</c> only: SAID (one trainable scale per parameter tensor, counted within d) instead of DID.</summary>
+    public bool Said { get; init; }
+
+    /// <summary><c>intrinsic</c> only: the seed P is drawn from (null: <see cref="InitSeed"/>, then <c>train.seed</c>); saved in adapter_config.json.</summary>
+    public int? ProjectionSeed { get; init; }
+
+    /// <summary><c>intrinsic</c> only: the memory a stored (dense or sparse) projection may take, in MiB (default 256); more is refused.</summary>
+    public int MaxProjectionMb { get; init; } = 256;
+
     /// <summary>Seed of the adapter's initialisation; null: <c>train.seed</c>.</summary>
     public int? InitSeed { get; init; }
 }

@@ -1,4 +1,5 @@
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.Intrinsic;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
@@ -45,6 +46,11 @@ public static class AdapterConfigMapper
         ("very_sparse", a => a.VerySparse),
         ("lotr_scale", a => a.LotrScale != 1),
         ("lotr_init", a => a.LotrInit != "normal"),
+        ("d", a => a.D is not null),
+        ("projection", a => a.Projection != "fastfood"),
+        ("said", a => a.Said),
+        ("projection_seed", a => a.ProjectionSeed is not null),
+        ("max_projection_mb", a => a.MaxProjectionMb != 256),
     ];
 
     /// <summary>The per-method table: method name → the method-specific keys it takes and how they map.</summary>
@@ -124,6 +130,16 @@ public static class AdapterConfigMapper
                     "scaled" => LotrInit.Scaled,
                     var v => throw new ArgumentException($"adapter.lotr_init must be normal or scaled (got '{v}')", nameof(a)),
                 },
+            }),
+        ["intrinsic"] = new(
+            new HashSet<string>(StringComparer.Ordinal) { "d", "projection", "said", "projection_seed", "max_projection_mb" },
+            (o, a) => (IntrinsicOptions)o with
+            {
+                D = a.D ?? ((IntrinsicOptions)o).D,
+                Projection = IntrinsicMethod.ParseProjection(a.Projection),
+                Said = a.Said,
+                ProjectionSeed = a.ProjectionSeed is { } s ? unchecked((ulong)s) : null,
+                MaxProjectionMb = a.MaxProjectionMb,
             }),
     };
 

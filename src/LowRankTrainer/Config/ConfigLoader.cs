@@ -241,12 +241,12 @@ public static class ConfigLoader
         error = "";
         if (kind == ValueKind.TargetList && node is ScalarNode { IsNull: false } single)
         {
-            if (!single.Quoted && single.Value == "all-linear")
+            if (!single.Quoted && single.Value is "all-linear" or "all")
             {
-                value = new[] { "all-linear" };
+                value = new[] { single.Value };
                 return true;
             }
-            error = $"expected a list of module names or the string all-linear, got {Describe(single)} (a regular expression goes in adapter.target_regex)";
+            error = $"expected a list of module names or the string all-linear (or all: every Linear, the head included), got {Describe(single)} (a regular expression goes in adapter.target_regex)";
             return false;
         }
         if (kind is ValueKind.IntMap or ValueKind.DoubleMap)

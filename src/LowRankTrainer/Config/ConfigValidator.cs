@@ -184,15 +184,24 @@ internal sealed partial class ConfigValidator
             {
                 Add("adapter.target_regex", ConfigErrorCodes.Conflict, $"give adapter.target_modules (at {At("adapter.target_modules")}) or adapter.target_regex, not both");
             }
-            if (a.TargetModules.Contains(TargetSelector.AllLinear) && a.TargetModules.Count > 1)
+            foreach (var keyword in new[] { TargetSelector.AllLinear, TargetSelector.All })
             {
-                Add("adapter.target_modules", ConfigErrorCodes.Conflict, "adapter.target_modules all-linear stands alone; do not list it with other names");
+                if (a.TargetModules.Contains(keyword) && a.TargetModules.Count > 1)
+                {
+                    Add("adapter.target_modules", ConfigErrorCodes.Conflict, $"adapter.target_modules {keyword} stands alone; do not list it with other names");
+                }
             }
             var method = AdapterRegistry.Get(a.Method);
             if (a.Bias is not ("none" or "all") && a.Bias != method.Name + "_only")
             {
                 Add("adapter.bias", ConfigErrorCodes.InvalidChoice, $"adapter.bias must be one of none, all, {method.Name}_only (got '{a.Bias}')");
             }
+            if (a.Projection is not ("fastfood" or "dense" or "sparse"))
+            {
+                Add("adapter.projection", ConfigErrorCodes.InvalidChoice, $"adapter.projection must be one of fastfood, dense, sparse (got '{a.Projection}')");
+            }
+            if (a.D is < 1) Add("adapter.d", ConfigErrorCodes.OutOfRange, $"adapter.d (the intrinsic dimension) must be at least 1 (got {a.D})");
+            if (a.MaxProjectionMb < 0) Add("adapter.max_projection_mb", ConfigErrorCodes.OutOfRange, $"adapter.max_projection_mb must be ≥ 0 (got {a.MaxProjectionMb})");
         }
         // A method-specific key set away from its default must be one the method takes (the writer saves every key, so defaults are always fine).
         foreach (var key in AdapterConfigMapper.KeysNotValidFor(a))

@@ -1,4 +1,5 @@
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.Intrinsic;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
@@ -95,6 +96,13 @@ public class AdapterMatrixTests
             "lotr toy all-linear scaled init head saved", Toy, "lotr",
             new LotrOptions { TargetModules = ["all-linear"], R = 2, Init = LotrInit.Scaled, ModulesToSave = ["classifier"] }, 131
         },
+        // Intrinsic subspace: exactly d trainable values whatever the projection (D = 565 on the Mlp with the head, 435 on the toy).
+        { "intrinsic mlp all fastfood d20", Mlp, "intrinsic", new IntrinsicOptions { D = 20, InitSeed = 3 }, 20 },
+        // SAID: 6 tensors (3 weights, 3 biases) get a λ each, θ has 12 − 6 = 6 entries: 12.
+        { "intrinsic mlp all dense said d12", Mlp, "intrinsic", new IntrinsicOptions { D = 12, Projection = IntrinsicProjectionKind.Dense, Said = true }, 12 },
+        { "intrinsic toy all sparse d9", Toy, "intrinsic", new IntrinsicOptions { D = 9, Projection = IntrinsicProjectionKind.Sparse, ProjectionSeed = 17 }, 9 },
+        // q, v of 2 blocks: 8 tensors, SAID with d = 10 keeps θ ∈ ℝ²: 10.
+        { "intrinsic toy q v fastfood said d10", Toy, "intrinsic", new IntrinsicOptions { TargetModules = ["q_proj", "v_proj"], D = 10, Said = true }, 10 },
         // Test-only method: one θ ∈ ℝ⁶ shared by every layer is counted once: 6.
         { "shared-vector mlp all-linear k6", Mlp, "shared-vector", new SharedVectorOptions { TargetModules = ["all-linear"], Dimension = 6, InitSeed = 2 }, 6 },
         { "shared-vector toy q v k3", Toy, "shared-vector", new SharedVectorOptions { TargetModules = ["q_proj", "v_proj"], Dimension = 3 }, 3 },

@@ -1,4 +1,5 @@
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Adapters.Intrinsic;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
@@ -217,6 +218,19 @@ public sealed class AdapterConfigTests : IDisposable
     }
 
     [Fact]
+    public void IntrinsicKeys_Load_AndMapOntoIntrinsicOptions_TargetAllIsTheOneElementList()
+    {
+        var path = _files.Write("intrinsic.yaml",
+            "adapter:\n  method: intrinsic\n  target_modules: all\n  d: 40\n  projection: sparse\n  said: true\n  projection_seed: 9\n  max_projection_mb: 8\n");
+        var config = ConfigTestFiles.Valid(path);
+        Assert.Equal(["all"], config.Adapter.TargetModules);
+        var o = Assert.IsType<IntrinsicOptions>(AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed));
+        Assert.Equal((40, IntrinsicProjectionKind.Sparse, true, (ulong?)9, 8), (o.D, o.Projection, o.Said, o.ProjectionSeed, o.MaxProjectionMb));
+        var defaults = Assert.IsType<IntrinsicOptions>(AdapterConfigMapper.ToOptions(ConfigTestFiles.Valid(MethodFile("intrinsic", "")).Adapter, 3));
+        Assert.Equal((1000, IntrinsicProjectionKind.Fastfood, false, 3UL), (defaults.D, defaults.Projection, defaults.Said, defaults.EffectiveProjectionSeed));
+    }
+
+    [Fact]
     public void LoraDefaults_AreRankEight_AlphaEight()
     {
         var config = ConfigTestFiles.Valid(MethodFile("lora", ""));
@@ -239,6 +253,9 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("lora_sb", "lora_alpha: 16", "adapter.lora_alpha", "lora, lora_xs")]
     [InlineData("lora_sb", "init_std: 0.0", "adapter.init_std", "lora_xs")]
     [InlineData("svfit", "r: 2\n  lora_sb_num_samples: 8", "adapter.lora_sb_num_samples", "lora_sb")]
+    [InlineData("lora", "said: true", "adapter.said", "intrinsic")]
+    [InlineData("svfit", "projection: dense", "adapter.projection", "intrinsic")]
+    [InlineData("intrinsic", "lora_dropout: 0.1", "adapter.lora_dropout", "lora")]
     public void AKeyOfAnotherMethod_IsAConflict_NamingTheMethodsThatTakeIt(string method, string line, string key, string takers)
     {
         var d = ConfigTestFiles.SingleError(MethodFile(method, "  " + line + "\n"));
@@ -253,6 +270,7 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("lora_xs")]
     [InlineData("svfit")]
     [InlineData("lora_sb")]
+    [InlineData("intrinsic")]
     public void EveryKeyAtItsDefault_IsValidForEveryMethod_SoTheWrittenConfigRoundTrips(string method)
     {
         var config = ConfigTestFiles.Valid(MethodFile(method, ""));
@@ -272,6 +290,9 @@ public sealed class AdapterConfigTests : IDisposable
     [InlineData("lora_xs", "r: 0", "adapter.r", ConfigErrorCodes.OutOfRange)]
     [InlineData("lora", "lora_alpha: 0", "adapter.lora_alpha", ConfigErrorCodes.OutOfRange)]
     [InlineData("lora_sb", "lora_sb_num_samples: 0", "adapter.lora_sb_num_samples", ConfigErrorCodes.OutOfRange)]
+    [InlineData("intrinsic", "d: 0", "adapter.d", ConfigErrorCodes.OutOfRange)]
+    [InlineData("intrinsic", "projection: gaussian", "adapter.projection", ConfigErrorCodes.InvalidChoice)]
+    [InlineData("intrinsic", "max_projection_mb: -1", "adapter.max_projection_mb", ConfigErrorCodes.OutOfRange)]
     public void MethodKeys_OutOfRange_AreRejected(string method, string line, string key, string code)
     {
         var d = ConfigTestFiles.SingleError(MethodFile(method, "  " + line + "\n"));

@@ -31,6 +31,9 @@ public static partial class GradCases
         { "Einsum i,j->ij", Case(x => Tensor.Einsum("i,j->ij", x[0], x[1]), R(3), R(2)) },
         { "Einsum ii->i (diagonal)", Case(x => Tensor.Einsum("ii->i", x[0]), R(3, 3)) },
         { "Einsum ij,ij-> (Frobenius product)", Case(x => Tensor.Einsum("ij,ij->", x[0], x[1]), R(3, 4), R(3, 4)) },
+        { "Fwht [8]", Case(x => x[0].Fwht(), R(8)) },
+        { "Fwht rows [3,4] times a weight", Case(x => x[0].Fwht() * x[1], R(3, 4), R(3, 4)) },
+        { "Fwht of a non-contiguous transpose [4,2]ᵀ", Case(x => x[0].MT.Fwht(), R(4, 2)) },
     };
 
     private static Tensor UDiagSVh(Tensor a)

@@ -116,7 +116,7 @@ public sealed record AdapterConfig
     /// <summary><c>intrinsic</c> only: SAID (one trainable scale per parameter tensor, counted within d) instead of DID.</summary>
     public bool Said { get; init; }
 
-    /// <summary><c>intrinsic</c> only: the seed P is drawn from (null: <see cref="InitSeed"/>, then <c>train.seed</c>); saved in adapter_config.json.</summary>
+    /// <summary><c>intrinsic</c>: the seed P is drawn from (null: <see cref="InitSeed"/>, then <c>train.seed</c>); saved in adapter_config.json. <c>randlora</c>: the seed of the shared bases, the same as PEFT's <c>projection_prng_key</c>.</summary>
     public int? ProjectionSeed { get; init; }
 
     /// <summary><c>intrinsic</c> only: the memory a stored (dense or sparse) projection may take, in MiB (default 256); more is refused.</summary>

@@ -100,7 +100,7 @@ public static class AdapterConfigMapper
             new HashSet<string>(StringComparer.Ordinal) { "r", "lora_sb_num_samples" },
             (o, a) => (LoraSbOptions)o with { R = a.R ?? ((LoraSbOptions)o).R, NumSamples = a.LoraSbNumSamples }),
         ["randlora"] = new(
-            new HashSet<string>(StringComparer.Ordinal) { "r", "randlora_alpha", "randlora_dropout", "randlora_scaling", "projection_prng_key", "save_projection", "sparse", "very_sparse" },
+            new HashSet<string>(StringComparer.Ordinal) { "r", "randlora_alpha", "randlora_dropout", "randlora_scaling", "projection_prng_key", "projection_seed", "save_projection", "sparse", "very_sparse" },
             (o, a) => (RandLoraOptions)o with
             {
                 R = a.R ?? ((RandLoraOptions)o).R,
@@ -112,8 +112,9 @@ public static class AdapterConfigMapper
                     "paper" => RandLoraScaling.Paper,
                     var v => throw new ArgumentException($"adapter.randlora_scaling must be peft or paper (got '{v}')", nameof(a)),
                 },
-                ProjectionPrngKey = a.ProjectionPrngKey >= 0 ? (ulong)a.ProjectionPrngKey
-                    : throw new ArgumentException($"adapter.projection_prng_key must be non-negative (got {a.ProjectionPrngKey})", nameof(a)),
+                // projection_seed (the name intrinsic uses too) or PEFT's projection_prng_key; the validator refuses both at once.
+                ProjectionPrngKey = (a.ProjectionSeed ?? a.ProjectionPrngKey) is var key and >= 0 ? (ulong)key
+                    : throw new ArgumentException($"adapter.projection_prng_key / projection_seed must be non-negative (got {a.ProjectionSeed ?? a.ProjectionPrngKey})", nameof(a)),
                 SaveProjection = a.SaveProjection,
                 Sparse = a.Sparse,
                 VerySparse = a.VerySparse,

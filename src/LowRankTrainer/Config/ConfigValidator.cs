@@ -125,6 +125,10 @@ internal sealed partial class ConfigValidator
         Range(a.RandloraDropout is >= 0 and < 1, "adapter.randlora_dropout", "in [0, 1)", a.RandloraDropout);
         Choice("adapter.randlora_scaling", a.RandloraScaling, ["peft", "paper"]);
         Range(a.ProjectionPrngKey >= 0, "adapter.projection_prng_key", ">= 0", a.ProjectionPrngKey);
+        if (a.Method == "randlora" && a.ProjectionSeed is not null && a.ProjectionPrngKey != 0)
+        {
+            Add("adapter.projection_seed", ConfigErrorCodes.Conflict, $"adapter.projection_seed and adapter.projection_prng_key (PEFT's name) both seed RandLoRA's bases; keep one (adapter.projection_prng_key is set at {At("adapter.projection_prng_key")})");
+        }
         if (a.Sparse && a.VerySparse) Add("adapter.very_sparse", ConfigErrorCodes.OutOfRange, "adapter.sparse and adapter.very_sparse cannot both be true");
         Range(a.LotrScale > 0, "adapter.lotr_scale", "> 0", a.LotrScale);
         Choice("adapter.lotr_init", a.LotrInit, ["normal", "scaled"]);

@@ -1,6 +1,7 @@
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Intrinsic;
 using LowRankTrainer.Adapters.Lora;
+using LowRankTrainer.Adapters.RandLora;
 using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Adapters.LoraXs;
 using LowRankTrainer.Adapters.SvFit;
@@ -228,6 +229,20 @@ public sealed class AdapterConfigTests : IDisposable
         Assert.Equal((40, IntrinsicProjectionKind.Sparse, true, (ulong?)9, 8), (o.D, o.Projection, o.Said, o.ProjectionSeed, o.MaxProjectionMb));
         var defaults = Assert.IsType<IntrinsicOptions>(AdapterConfigMapper.ToOptions(ConfigTestFiles.Valid(MethodFile("intrinsic", "")).Adapter, 3));
         Assert.Equal((1000, IntrinsicProjectionKind.Fastfood, false, 3UL), (defaults.D, defaults.Projection, defaults.Said, defaults.EffectiveProjectionSeed));
+    }
+
+    [Fact]
+    public void RandLoraSeed_IsProjectionSeedOrPeftsProjectionPrngKey_NotBoth()
+    {
+        foreach (var key in new[] { "projection_seed", "projection_prng_key" })
+        {
+            var config = ConfigTestFiles.Valid(MethodFile("randlora", $"  {key}: 7\n"));
+            Assert.Equal(7UL, Assert.IsType<RandLoraOptions>(AdapterConfigMapper.ToOptions(config.Adapter, 1)).ProjectionPrngKey);
+        }
+        var both = MethodFile("randlora", "  projection_prng_key: 7\n  projection_seed: 8\n");
+        var d = ConfigTestFiles.SingleError(both);
+        Assert.Equal(ConfigErrorCodes.Conflict, d.Code);
+        Assert.StartsWith("adapter.projection_seed and adapter.projection_prng_key (PEFT's name) both seed RandLoRA's bases", d.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,7 +28,9 @@ public sealed class MrlLinear : Module<Tensor, Tensor>
     /// <param name="numClasses">C.</param>
     /// <param name="efficient">MRL-E (one weight-tied head) instead of one head per size.</param>
     /// <param name="generator">Draws the initial weights (PyTorch's Linear initialisation, heads in ascending size order).</param>
-    public MrlLinear(long representationSize, IReadOnlyList<int> nestingSizes, long numClasses, bool efficient, Generator generator)
+    /// <param name="dtype">Parameter dtype.</param>
+    public MrlLinear(long representationSize, IReadOnlyList<int> nestingSizes, long numClasses, bool efficient, Generator generator,
+                     DType dtype = DType.Float32)
     {
         ArgumentNullException.ThrowIfNull(nestingSizes);
         ArgumentNullException.ThrowIfNull(generator);
@@ -38,8 +40,8 @@ public sealed class MrlLinear : Module<Tensor, Tensor>
         RepresentationSize = representationSize;
         Efficient = efficient;
         _heads = efficient
-            ? [new Linear(representationSize, numClasses, generator: generator)]
-            : NestingSizes.Select(m => new Linear(m, numClasses, generator: generator)).ToArray();
+            ? [new Linear(representationSize, numClasses, generator: generator, dtype: dtype)]
+            : NestingSizes.Select(m => new Linear(m, numClasses, generator: generator, dtype: dtype)).ToArray();
         for (var i = 0; i < _heads.Length; i++) RegisterModule("nesting_classifier_" + i.ToString(CultureInfo.InvariantCulture), _heads[i]);
     }
 

@@ -87,6 +87,7 @@ internal sealed partial class ConfigValidator
     {
         Choice("loss.type", l.Type, LossTypes);
         var mrl = l.Matryoshka;
+        if (!LossTypes.Contains(l.Type, StringComparer.Ordinal)) return;
         if (l.Type != "mrl")
         {
             var defaults = new MatryoshkaConfig();

@@ -4,6 +4,10 @@ encoder, take z[:, :m] and fit a fresh linear classifier m → 10 on the 60k tra
 L-BFGS, cross-entropy, 200 iterations), then report test accuracy. Also re-computes the head-sliced accuracy
 from the saved weights, which must equal what lrt reported (an independent check of the C# evaluation).
 
+1-NN retrieval on prefixes (METHODS.md §9 item 7): for MRL, MRL-E, the standard model and each FF model,
+every test image's z[:m] is matched (L2 distance) against the z[:m] of the first 10,000 training images and
+takes that neighbour's label; rows "<method> 1-NN" in probe.csv.
+
 Usage (after run.py): python3 experiments/matryoshka_fashion_mnist/probe.py    → probe.csv
 Needs PyTorch (Debian's python3-torch); reads the IDX files and model.safetensors with the standard library.
 """
@@ -57,22 +61,57 @@ def latest(run_name):
     return os.path.dirname(paths[-1]) if paths else None
 
 
+def encoder(w):
+    def encode(x):
+        h = torch.relu(x @ w["layers.0.weight"].T + w["layers.0.bias"])
+        return torch.relu(h @ w["layers.2.weight"].T + w["layers.2.bias"])
+    return encode
+
+
+def nearest_neighbour(zdb, ydb, zq, yq):
+    correct = 0
+    for start in range(0, zq.shape[0], 1000):
+        q = zq[start:start + 1000]
+        correct += (ydb[torch.cdist(q, zdb).argmin(1)] == yq[start:start + 1000]).sum().item()
+    return correct / zq.shape[0]
+
+
+def retrieval_rows(xtr, ytr, xte, yte):
+    rows = []
+    db, ydb = xtr[:10000], ytr[:10000]
+    for method, prefix in (("MRL", "mrl"), ("MRL-E", "mrl_e"), ("truncation", "truncation")):
+        for run in sorted(glob.glob(os.path.join(RUNS, prefix + "_s*"))):
+            seed = int(run.rsplit("_s", 1)[1])
+            encode = encoder(safetensors(os.path.join(latest(os.path.basename(run)), "final", "model.safetensors")))
+            with torch.no_grad():
+                zdb, zq = encode(db), encode(xte)
+            for m in SIZES:
+                acc = nearest_neighbour(zdb[:, :m], ydb, zq[:, :m], yte)
+                print(f"{method} seed {seed} d {m}: 1-NN {acc:.4f}", flush=True)
+                rows.append({"method": method + " 1-NN", "seed": seed, "dim": m, "accuracy": acc})
+    for m in SIZES:
+        for run in sorted(glob.glob(os.path.join(RUNS, f"ff{m}_s*"))):
+            seed = int(run.rsplit("_s", 1)[1])
+            encode = encoder(safetensors(os.path.join(latest(os.path.basename(run)), "final", "model.safetensors")))
+            with torch.no_grad():
+                acc = nearest_neighbour(encode(db), ydb, encode(xte), yte)
+            print(f"FF seed {seed} d {m}: 1-NN {acc:.4f}", flush=True)
+            rows.append({"method": "FF 1-NN", "seed": seed, "dim": m, "accuracy": acc})
+    return rows
+
+
 def main():
     torch.set_num_threads(2)
     xtr, ytr = images("train")
     xte, yte = images("t10k")
-    rows = []
+    rows = retrieval_rows(xtr, ytr, xte, yte)
     for run in sorted(glob.glob(os.path.join(RUNS, "truncation_s*"))):
         seed = int(run.rsplit("_s", 1)[1])
         folder = latest(os.path.basename(run))
         with open(os.path.join(folder, "summary.json")) as f:
             reported = json.load(f)["eval_accuracy_by_dim"]
         w = safetensors(os.path.join(folder, "final", "model.safetensors"))
-
-        def encode(x):
-            h = torch.relu(x @ w["layers.0.weight"].T + w["layers.0.bias"])
-            return torch.relu(h @ w["layers.2.weight"].T + w["layers.2.bias"])
-
+        encode = encoder(w)
         with torch.no_grad():
             ztr, zte = encode(xtr), encode(xte)
         head_w, head_b = w["mrl.nesting_classifier_0.weight"], w["mrl.nesting_classifier_0.bias"]

@@ -82,7 +82,7 @@ public static class InspectVerb
     internal static Module BuildModel(ExperimentConfig config, out AdapterModel? adapter)
     {
         using var generator = new Generator(unchecked((ulong)config.Train.Seed));
-        var model = ModelFactory.Build(config.Model, generator);
+        var model = ModelFactory.Build(config.Model, generator, loss: config.Loss);
         try
         {
             var options = AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed);

@@ -185,7 +185,7 @@ public static class ConfigLoader
                 continue;
             }
             var record = section.Get(config);
-            foreach (var (fieldKey, fieldValue) in map.Entries)
+            foreach (var (fieldKey, fieldValue) in Flatten(section, map, diagnostics))
             {
                 var path = section.Key + "." + fieldKey.Value;
                 var field = section.Field(fieldKey.Value);
@@ -206,6 +206,32 @@ public static class ConfigLoader
             config = section.Set(config, record);
         }
         return (config, locations);
+    }
+
+    /// <summary>
+    /// The entries of a section with nested subsections (<c>matryoshka: {dims: …}</c>) spelled as dotted keys
+    /// (<c>matryoshka.dims</c>), so they map like any other field; an empty subsection keeps its defaults.
+    /// </summary>
+    private static IEnumerable<(ScalarNode Key, ConfigNode Value)> Flatten(SectionSpec section, MappingNode map, List<ConfigDiagnostic> diagnostics)
+    {
+        foreach (var (key, value) in map.Entries)
+        {
+            if (!section.IsSubsection(key.Value))
+            {
+                yield return (key, value);
+                continue;
+            }
+            if (value is ScalarNode { IsNull: true }) continue;
+            if (value is not MappingNode sub)
+            {
+                diagnostics.Add(new(value.Location, ConfigErrorCodes.WrongType, $"{section.Key}.{key.Value}: expected a mapping of keys, got {Describe(value)}"));
+                continue;
+            }
+            foreach (var (subKey, subValue) in sub.Entries)
+            {
+                yield return (new ScalarNode(subKey.Location, key.Value + "." + subKey.Value, subKey.Quoted), subValue);
+            }
+        }
     }
 
     /// <summary>Where a key's value came from: the override that set it, else the key in its file.</summary>
@@ -277,11 +303,11 @@ public static class ConfigLoader
             value = kind == ValueKind.IntMap ? ints : doubles;
             return true;
         }
-        if (kind is ValueKind.IntList or ValueKind.StringList or ValueKind.TargetList)
+        if (kind is ValueKind.IntList or ValueKind.DoubleList or ValueKind.StringList or ValueKind.TargetList)
         {
             if (node is ScalarNode { IsNull: true })
             {
-                value = kind == ValueKind.IntList ? Array.Empty<int>() : Array.Empty<string>();
+                value = kind switch { ValueKind.IntList => Array.Empty<int>(), ValueKind.DoubleList => Array.Empty<double>(), _ => (object)Array.Empty<string>() };
                 return true;
             }
             if (node is not SequenceNode seq)
@@ -289,7 +315,7 @@ public static class ConfigLoader
                 error = $"expected a list such as [a, b], got {Describe(node)}";
                 return false;
             }
-            var listItemKind = kind == ValueKind.IntList ? ValueKind.Int : ValueKind.String;
+            var listItemKind = kind switch { ValueKind.IntList => ValueKind.Int, ValueKind.DoubleList => ValueKind.Double, _ => ValueKind.String };
             var items = new List<object?>();
             foreach (var item in seq.Items)
             {
@@ -300,7 +326,12 @@ public static class ConfigLoader
                 }
                 items.Add(v);
             }
-            value = kind == ValueKind.IntList ? items.Cast<int>().ToArray() : items.Cast<string>().ToArray();
+            value = kind switch
+            {
+                ValueKind.IntList => items.Cast<int>().ToArray(),
+                ValueKind.DoubleList => items.Cast<double>().ToArray(),
+                _ => (object)items.Cast<string>().ToArray(),
+            };
             return true;
         }
         if (node is not ScalarNode scalar)

@@ -11,6 +11,7 @@ internal enum ValueKind
     String,
     NullableString,
     IntList,
+    DoubleList,
     StringList,
 
     /// <summary>A list of strings, or the single string <c>all-linear</c> (read as <c>["all-linear"]</c>).</summary>
@@ -23,7 +24,10 @@ internal enum ValueKind
     DoubleMap,
 }
 
-/// <summary>One key of a section: its snake_case name, type, and how to read and set it on the record.</summary>
+/// <summary>
+/// One key of a section: its snake_case name, type, and how to read and set it on the record. A dotted name
+/// (<c>matryoshka.dims</c>) is a key of a nested subsection; fields of one subsection are listed together.
+/// </summary>
 internal sealed record FieldSpec(string Key, ValueKind Kind, Func<object, object?> Get, Func<object, object?, object> Set);
 
 /// <summary>One section (model, adapter, ...): its key, its fields in writing order, and how to read and set it on the experiment.</summary>
@@ -34,6 +38,12 @@ internal sealed record SectionSpec(
     IReadOnlyList<FieldSpec> Fields)
 {
     public FieldSpec? Field(string key) => Fields.FirstOrDefault(f => f.Key == key);
+
+    /// <summary>
+    /// Whether <paramref name="key"/> names a nested subsection (fields keyed <c>key.sub</c>, written as a
+    /// mapping under <c>key:</c>, e.g. <c>loss.matryoshka</c>).
+    /// </summary>
+    public bool IsSubsection(string key) => Fields.Any(f => f.Key.StartsWith(key + ".", StringComparison.Ordinal));
 }
 
 /// <summary>
@@ -98,7 +108,12 @@ internal static class ConfigSchema
         Section<LossConfig>("loss", c => c.Loss, (c, s) => c with { Loss = s },
             F<LossConfig, string>("name", ValueKind.String, r => r.Name, (r, v) => r with { Name = v }),
             F<LossConfig, double>("label_smoothing", ValueKind.Double, r => r.LabelSmoothing, (r, v) => r with { LabelSmoothing = v }),
-            F<LossConfig, int>("ignore_index", ValueKind.Int, r => r.IgnoreIndex, (r, v) => r with { IgnoreIndex = v })),
+            F<LossConfig, string>("type", ValueKind.String, r => r.Type, (r, v) => r with { Type = v }),
+            F<LossConfig, int>("ignore_index", ValueKind.Int, r => r.IgnoreIndex, (r, v) => r with { IgnoreIndex = v }),
+            F<LossConfig, IReadOnlyList<int>>("matryoshka.dims", ValueKind.IntList, r => r.Matryoshka.Dims, (r, v) => r with { Matryoshka = r.Matryoshka with { Dims = v } }),
+            F<LossConfig, IReadOnlyList<double>>("matryoshka.weights", ValueKind.DoubleList, r => r.Matryoshka.Weights, (r, v) => r with { Matryoshka = r.Matryoshka with { Weights = v } }),
+            F<LossConfig, int>("matryoshka.dims_per_step", ValueKind.Int, r => r.Matryoshka.DimsPerStep, (r, v) => r with { Matryoshka = r.Matryoshka with { DimsPerStep = v } }),
+            F<LossConfig, bool>("matryoshka.efficient", ValueKind.Bool, r => r.Matryoshka.Efficient, (r, v) => r with { Matryoshka = r.Matryoshka with { Efficient = v } })),
         Section<DataConfig>("data", c => c.Data, (c, s) => c with { Data = s },
             F<DataConfig, string>("dataset", ValueKind.String, r => r.Dataset, (r, v) => r with { Dataset = v }),
             F<DataConfig, string?>("path", ValueKind.NullableString, r => r.Path, (r, v) => r with { Path = v }),

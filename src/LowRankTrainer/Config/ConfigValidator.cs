@@ -12,6 +12,7 @@ internal sealed partial class ConfigValidator
 {
     private static readonly string[] Models = ["mlp", "lenet5", "cnn"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
+    private static readonly string[] LossTypes = ["standard", "mrl"];
     private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl"];
     private static readonly string[] Optimizers = ["adamw_torch", "adamw_torch_fused", "sgd"];
     private static readonly string[] Schedulers = ["linear", "cosine", "constant"];
@@ -32,6 +33,7 @@ internal sealed partial class ConfigValidator
         var v = new ConfigValidator(locations, fallback);
         v.CheckModel(c.Model, c.Data);
         v.CheckAdapterAndLoss(c.Adapter, c.Loss);
+        v.CheckMatryoshka(c.Loss, c.Model);
         v.CheckData(c.Data);
         v.CheckTrain(c.Train);
         v.Choice("eval.eval_strategy", c.Eval.EvalStrategy, Strategies);
@@ -95,6 +97,61 @@ internal sealed partial class ConfigValidator
         {
             Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing applies to cross_entropy only, but loss.name is mse (at {At("loss.name")})");
         }
+    }
+
+    private void CheckMatryoshka(LossConfig l, ModelConfig m)
+    {
+        Choice("loss.type", l.Type, LossTypes);
+        var mrl = l.Matryoshka;
+        if (!LossTypes.Contains(l.Type, StringComparer.Ordinal)) return;
+        if (l.Type != "mrl")
+        {
+            var defaults = new MatryoshkaConfig();
+            (string Key, bool Set)[] keys =
+            [
+                ("loss.matryoshka.dims", mrl.Dims.Count > 0),
+                ("loss.matryoshka.weights", mrl.Weights.Count > 0),
+                ("loss.matryoshka.dims_per_step", mrl.DimsPerStep != defaults.DimsPerStep),
+                ("loss.matryoshka.efficient", mrl.Efficient != defaults.Efficient),
+            ];
+            foreach (var (key, _) in keys.Where(k => k.Set))
+            {
+                Add(key, ConfigErrorCodes.Conflict, $"{key} applies to loss.type mrl, but loss.type is {l.Type} (at {At("loss.type")})");
+            }
+            return;
+        }
+        if (l.Name != "cross_entropy") Add("loss.type", ConfigErrorCodes.Conflict, $"loss.type mrl trains classification heads and needs loss.name cross_entropy (got {l.Name}, at {At("loss.name")})");
+        if (m.Name != "mlp") Add("loss.type", ConfigErrorCodes.Conflict, $"loss.type mrl needs model.name mlp (the representation is its last hidden layer), got {m.Name} (at {At("model.name")})");
+        if (m.HiddenSizes.Count == 0)
+        {
+            Add("model.hidden_sizes", ConfigErrorCodes.Conflict, "loss.type mrl needs at least one hidden layer: the last one is the representation z whose prefixes the heads read");
+            return;
+        }
+        var d = m.HiddenSizes[^1];
+        if (mrl.Dims.Count == 0) Add("loss.type", ConfigErrorCodes.Missing, $"loss.type mrl needs loss.matryoshka.dims (nesting sizes, e.g. [2, 4, 8, 16, 32, {d}])");
+        for (var i = 0; i < mrl.Dims.Count; i++)
+        {
+            var dim = mrl.Dims[i];
+            if (dim < 1) Add($"loss.matryoshka.dims[{i}]", ConfigErrorCodes.OutOfRange, $"loss.matryoshka.dims[{i}] must be >= 1 (got {dim})");
+            else if (dim > d)
+            {
+                Add($"loss.matryoshka.dims[{i}]", ConfigErrorCodes.OutOfRange,
+                    $"loss.matryoshka.dims[{i}] is {dim}, larger than the representation: model.hidden_sizes ends with {d} (at {At("model.hidden_sizes")})");
+            }
+            if (mrl.Dims.Take(i).Contains(dim)) Add($"loss.matryoshka.dims[{i}]", ConfigErrorCodes.Conflict, $"loss.matryoshka.dims[{i}]: {dim} is listed twice");
+        }
+        if (mrl.Weights.Count > 0 && mrl.Weights.Count != mrl.Dims.Count)
+        {
+            Add("loss.matryoshka.weights", ConfigErrorCodes.Conflict,
+                $"loss.matryoshka.weights has {mrl.Weights.Count} entries but loss.matryoshka.dims has {mrl.Dims.Count} (at {At("loss.matryoshka.dims")}); give one weight per dim, or none for all 1");
+        }
+        for (var i = 0; i < mrl.Weights.Count; i++)
+        {
+            Range(mrl.Weights[i] >= 0, $"loss.matryoshka.weights[{i}]", ">= 0", mrl.Weights[i]);
+        }
+        if (mrl.Weights.Count > 0 && mrl.Weights.All(w => w == 0)) Add("loss.matryoshka.weights", ConfigErrorCodes.OutOfRange, "loss.matryoshka.weights are all 0: nothing would train");
+        Range(mrl.DimsPerStep == -1 || (mrl.DimsPerStep >= 1 && mrl.DimsPerStep <= Math.Max(1, mrl.Dims.Count)),
+              "loss.matryoshka.dims_per_step", $"-1 (all dims every step) or in [1, {mrl.Dims.Count}]", mrl.DimsPerStep);
     }
 
     private void CheckAdapter(AdapterConfig a)

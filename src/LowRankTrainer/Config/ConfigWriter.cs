@@ -21,9 +21,22 @@ public static partial class ConfigWriter
         {
             sb.Append(section.Key).Append(":\n");
             var record = section.Get(config);
+            string? subsection = null;
             foreach (var field in section.Fields)
             {
-                sb.Append("  ").Append(field.Key).Append(": ").Append(Value(field.Get(record))).Append('\n');
+                var dot = field.Key.IndexOf('.', StringComparison.Ordinal);
+                if (dot < 0)
+                {
+                    sb.Append("  ").Append(field.Key).Append(": ").Append(Value(field.Get(record))).Append('\n');
+                    continue;
+                }
+                // A nested subsection (loss.matryoshka): its fields are listed together in the schema.
+                if (field.Key[..dot] != subsection)
+                {
+                    subsection = field.Key[..dot];
+                    sb.Append("  ").Append(subsection).Append(":\n");
+                }
+                sb.Append("    ").Append(field.Key[(dot + 1)..]).Append(": ").Append(Value(field.Get(record))).Append('\n');
             }
         }
         return sb.ToString();
@@ -45,6 +58,7 @@ public static partial class ConfigWriter
         string s => String(s),
         IReadOnlyDictionary<string, int> map => "{" + string.Join(", ", map.Select(kv => String(kv.Key) + ": " + kv.Value.ToString(CultureInfo.InvariantCulture))) + "}",
         IReadOnlyDictionary<string, double> map => "{" + string.Join(", ", map.Select(kv => String(kv.Key) + ": " + Number(kv.Value))) + "}",
+        IEnumerable<double> doubles => "[" + string.Join(", ", doubles.Select(Number)) + "]",
         IEnumerable<int> ints => "[" + string.Join(", ", ints.Select(i => i.ToString(CultureInfo.InvariantCulture))) + "]",
         IEnumerable<string> strings => "[" + string.Join(", ", strings.Select(String)) + "]",
         _ => throw new InvalidOperationException($"no YAML form for {value.GetType().Name}"),

@@ -21,6 +21,7 @@ namespace LowRankTrainer.Models;
 public sealed class Mlp : Module<Tensor, Tensor>, IClassifierModel
 {
     private readonly Sequential _layers;
+    private readonly List<int> _blockEnds = [];
 
     /// <summary>Creates the MLP.</summary>
     /// <param name="inputFeatures">F, the flattened input size (784 for 28×28 images).</param>
@@ -35,15 +36,7 @@ public sealed class Mlp : Module<Tensor, Tensor>, IClassifierModel
         ArgumentOutOfRangeException.ThrowIfLessThan(inputFeatures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
         _layers = new Sequential();
-        var width = inputFeatures;
-        foreach (var h in hiddenSizes)
-        {
-            if (h < 1) throw new ArgumentException($"hidden sizes must be positive, got {h}", nameof(hiddenSizes));
-            _layers.Append(new Linear(width, h, generator: generator));
-            _layers.Append(new ReLU());
-            if (ModelShapes.MaybeDropout(dropout, generator) is { } d) _layers.Append(d);
-            width = h;
-        }
+        var width = AppendHiddenBlocks(_layers, inputFeatures, hiddenSizes, dropout, generator, _blockEnds);
         _layers.Append(new Linear(width, outputs, generator: generator));
         HeadName = "layers." + (_layers.Count - 1).ToString(CultureInfo.InvariantCulture);
         RegisterModule("layers", _layers);
@@ -54,4 +47,46 @@ public sealed class Mlp : Module<Tensor, Tensor>, IClassifierModel
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => _layers.Forward(ModelShapes.FlattenSamples(input));
+
+    /// <summary>
+    /// The intermediate-layer representations for layer-wise losses (2D Matryoshka, Starbucks): h₁ … h_{L−1},
+    /// the output of each hidden block (after its ReLU and dropout), in order, from one pass; the head is not
+    /// applied. <see cref="Forward"/> is unchanged and keeps no activations.
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardLayers(Tensor input)
+    {
+        var x = ModelShapes.FlattenSamples(input);
+        var layers = new List<Tensor>(_blockEnds.Count);
+        var next = 0;
+        for (var i = 0; next < _blockEnds.Count; i++)
+        {
+            x = _layers[i].Forward(x);
+            if (i == _blockEnds[next])
+            {
+                layers.Add(x);
+                next++;
+            }
+        }
+        return layers;
+    }
+
+    /// <summary>
+    /// Appends a Linear, a ReLU and (when dropout &gt; 0) a Dropout per hidden width to <paramref name="layers"/>,
+    /// recording the index of each block's last layer in <paramref name="blockEnds"/>; returns the last width.
+    /// </summary>
+    internal static long AppendHiddenBlocks(Sequential layers, long inputFeatures, IReadOnlyList<int> hiddenSizes, double dropout,
+                                            Generator generator, List<int> blockEnds)
+    {
+        var width = inputFeatures;
+        foreach (var h in hiddenSizes)
+        {
+            if (h < 1) throw new ArgumentException($"hidden sizes must be positive, got {h}", nameof(hiddenSizes));
+            layers.Append(new Linear(width, h, generator: generator));
+            layers.Append(new ReLU());
+            if (ModelShapes.MaybeDropout(dropout, generator) is { } d) layers.Append(d);
+            blockEnds.Add(layers.Count - 1);
+            width = h;
+        }
+        return width;
+    }
 }

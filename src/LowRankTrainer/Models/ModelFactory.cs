@@ -19,12 +19,20 @@ public static class ModelFactory
     /// <param name="generator">Initialisation and dropout randomness (not owned).</param>
     /// <param name="inputFeatures">For the MLP on tabular data: the number of feature columns
     /// (default: in_channels·image_size², 784 for Fashion-MNIST).</param>
+    /// <param name="loss">The loss section: <c>type: mrl</c> turns the MLP into a <see cref="MatryoshkaMlp"/>
+    /// (heads for <c>loss.matryoshka.dims</c>, MRL-E when <c>efficient</c>); null or standard: the plain model.</param>
     /// <exception cref="ArgumentException">An unknown model name, listing the known ones.</exception>
-    public static Module<Tensor, Tensor> Create(ModelConfig config, Generator generator, long? inputFeatures = null)
+    public static Module<Tensor, Tensor> Create(ModelConfig config, Generator generator, long? inputFeatures = null, LossConfig? loss = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(generator);
         if (config.Dropout is < 0 or >= 1) throw new ArgumentException($"model.dropout must be in [0, 1), got {config.Dropout}", nameof(config));
+        if (loss?.Type == "mrl")
+        {
+            if (config.Name != "mlp") throw new ArgumentException($"loss.type mrl needs model.name mlp, got {config.Name}", nameof(config));
+            return new MatryoshkaMlp(inputFeatures ?? (long)config.InChannels * config.ImageSize * config.ImageSize, config.HiddenSizes,
+                                     config.NumClasses, loss.Matryoshka.Dims, loss.Matryoshka.Efficient, config.Dropout, generator);
+        }
         return config.Name switch
         {
             "mlp" => new Mlp(inputFeatures ?? (long)config.InChannels * config.ImageSize * config.ImageSize,
@@ -41,9 +49,9 @@ public static class ModelFactory
     /// </summary>
     /// <exception cref="InvalidDataException">The pretrained file does not fit the model.</exception>
     /// <exception cref="FileNotFoundException">No weights at <c>model.pretrained</c>.</exception>
-    public static Module<Tensor, Tensor> Build(ModelConfig config, Generator generator, long? inputFeatures = null)
+    public static Module<Tensor, Tensor> Build(ModelConfig config, Generator generator, long? inputFeatures = null, LossConfig? loss = null)
     {
-        var model = Create(config, generator, inputFeatures);
+        var model = Create(config, generator, inputFeatures, loss);
         if (config.Pretrained is null) return model;
         try
         {

@@ -50,6 +50,9 @@ public sealed record RunSummary
     /// <summary>Final evaluation accuracy.</summary>
     public double? EvalAccuracy { get; init; }
 
+    /// <summary>Final evaluation accuracy at every MRL nesting size (size → accuracy); null for other losses.</summary>
+    public IReadOnlyDictionary<string, double>? EvalAccuracyByDim { get; init; }
+
     /// <summary>Seconds this process spent in the run (setup, training, evaluation, saving).</summary>
     public double TrainRuntime { get; init; }
 

@@ -1,6 +1,8 @@
 using LowRankTrainer.Config;
 using LowRankTrainer.Data;
+using LowRankTrainer.Losses;
 using LowRankTrainer.Torch;
+using LowRankTrainer.Models;
 using LowRankTrainer.Torch.Nn;
 
 namespace LowRankTrainer.Training;
@@ -12,29 +14,72 @@ namespace LowRankTrainer.Training;
 /// <para><c>cross_entropy</c>: ℓ = −[(1−ε)·log softmax(z)_y + (ε/C)·Σ_c log softmax(z)_c] averaged over
 /// samples whose target is not <c>ignore_index</c> (label smoothing ε, Szegedy et al. 2016).</para>
 /// <para><c>mse</c>: mean((ŷ − y)²); an output of shape [N, 1] is compared with targets [N].</para>
+/// <para><c>type: mrl</c> (Kusupati et al. 2022): the model's output is the stacked logits [N, |M|, C] of
+/// <see cref="MatryoshkaMlp"/> and the loss is Σ_m c_m · CE_m (<see cref="MatryoshkaCrossEntropy"/>, a sum over
+/// sizes, each CE with the label smoothing above); with <c>dims_per_step</c> k the sum runs over the k sizes
+/// <see cref="NestingSampler"/> draws for the step. Evaluation reports the accuracy of every size's head.</para>
 /// </remarks>
 public sealed class LossFunction
 {
     private readonly LossConfig _config;
+    private readonly int _seed;
+    private readonly int[]? _dimsAscending;
+    private readonly MatryoshkaCrossEntropy? _mrl;
 
     /// <summary>The loss named by <paramref name="config"/>.</summary>
-    /// <exception cref="ArgumentException">An unknown <c>loss.name</c>.</exception>
-    public LossFunction(LossConfig config)
+    /// <param name="config">The <c>loss</c> section.</param>
+    /// <param name="seed">Seeds MRL's per-step size sampling (<c>train.seed</c>).</param>
+    /// <exception cref="ArgumentException">An unknown <c>loss.name</c> or <c>loss.type</c>, or bad MRL settings.</exception>
+    public LossFunction(LossConfig config, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Name is not ("cross_entropy" or "mse"))
             throw new ArgumentException($"unknown loss.name '{config.Name}'; known: cross_entropy, mse", nameof(config));
+        if (config.Type is not ("standard" or "mrl"))
+            throw new ArgumentException($"unknown loss.type '{config.Type}'; known: standard, mrl", nameof(config));
         _config = config;
+        _seed = seed;
+        if (config.Type == "mrl")
+        {
+            if (config.Name != "cross_entropy") throw new ArgumentException("loss.type mrl needs loss.name cross_entropy", nameof(config));
+            var m = config.Matryoshka;
+            var dims = MrlLinear.CheckSizes(m.Dims, int.MaxValue, "loss.matryoshka.dims");
+            if (m.Weights.Count != 0 && m.Weights.Count != m.Dims.Count)
+                throw new ArgumentException($"loss.matryoshka.weights has {m.Weights.Count} entries for {m.Dims.Count} dims", nameof(config));
+            // Weights follow their dims into ascending order (the heads' order).
+            var weights = m.Weights.Count == 0 ? dims.Select(_ => 1.0).ToArray() : dims.Select(d => m.Weights[IndexOf(m.Dims, d)]).ToArray();
+            _dimsAscending = dims;
+            _mrl = new MatryoshkaCrossEntropy(weights, config.LabelSmoothing, config.IgnoreIndex);
+        }
     }
 
     /// <summary>Whether the task is classification (accuracy is reported).</summary>
     public bool IsClassification => _config.Name == "cross_entropy";
 
-    /// <summary>The loss of <paramref name="output"/> against <paramref name="target"/> with the given reduction.</summary>
-    public Tensor Compute(Tensor output, Tensor target, Reduction reduction = Reduction.Mean)
+    /// <summary>The MRL nesting sizes, ascending (null for a standard loss).</summary>
+    public IReadOnlyList<int>? NestingSizes => _dimsAscending;
+
+    /// <summary>
+    /// The loss of <paramref name="output"/> against <paramref name="target"/> with the given reduction; for MRL
+    /// at training step <paramref name="step"/> (which picks the sizes when <c>dims_per_step</c> is set; step 0
+    /// — evaluation — uses every size).
+    /// </summary>
+    public Tensor Compute(Tensor output, Tensor target, Reduction reduction = Reduction.Mean, long step = 0)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
+        if (_mrl is not null)
+        {
+            var perStep = _config.Matryoshka.DimsPerStep;
+            if (step == 0 || perStep < 0) return _mrl.Compute(output, target, reduction);
+            Tensor? total = null;
+            foreach (var i in NestingSampler.Indices(_dimsAscending!.Length, perStep, _seed, step))
+            {
+                var term = _mrl.PerSize(output, target, i, reduction) * _mrl.Weights[i];
+                total = total is null ? term : total + term;
+            }
+            return total!;
+        }
         if (IsClassification)
         {
             return Functional.CrossEntropy(output, target, ignoreIndex: _config.IgnoreIndex, labelSmoothing: _config.LabelSmoothing, reduction: reduction);
@@ -43,12 +88,21 @@ public sealed class LossFunction
         return Functional.Mse(prediction, target.To(prediction.DType), reduction);
     }
 
+    private static int IndexOf(IReadOnlyList<int> list, int value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] == value) return i;
+        }
+        return -1;
+    }
+
     /// <summary>
     /// Evaluates <paramref name="model"/> on <paramref name="data"/> in order, in batches, under
     /// no-grad and in evaluation mode (dropout off; training mode is restored afterwards). Returns the
     /// mean loss over counted targets and, for classification, the accuracy (ignored targets excluded).
     /// </summary>
-    public (double Loss, double? Accuracy) Evaluate(Module<Tensor, Tensor> model, TensorDataset data, int batchSize)
+    public EvalResult Evaluate(Module<Tensor, Tensor> model, TensorDataset data, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -58,6 +112,7 @@ public sealed class LossFunction
         {
             using var noGrad = Autograd.NoGrad();
             double lossSum = 0, counted = 0, correct = 0;
+            var correctBySize = new double[_dimsAscending?.Length ?? 0];
             for (long start = 0; start < data.Count; start += batchSize)
             {
                 using var scope = new DisposeScope();
@@ -70,7 +125,16 @@ public sealed class LossFunction
                 {
                     var keep = y.Ne(_config.IgnoreIndex);
                     counted += keep.Sum().ToDouble();
-                    correct += (output.ArgMax(1).Eq(y) & keep).Sum().ToDouble();
+                    if (_mrl is null)
+                    {
+                        correct += (output.ArgMax(1).Eq(y) & keep).Sum().ToDouble();
+                    }
+                    else
+                    {
+                        var hits = output.ArgMax(2).Eq(y.Unsqueeze(1)) & keep.Unsqueeze(1);
+                        var perSize = hits.Sum([0L]).ToArray<long>();
+                        for (var i = 0; i < perSize.Length; i++) correctBySize[i] += perSize[i];
+                    }
                 }
                 else
                 {
@@ -78,7 +142,12 @@ public sealed class LossFunction
                 }
             }
             var loss = counted > 0 ? lossSum / counted : double.NaN;
-            return (loss, IsClassification ? (counted > 0 ? correct / counted : 0) : null);
+            if (!IsClassification) return new EvalResult(loss, null);
+            double Rate(double c) => counted > 0 ? c / counted : 0;
+            if (_mrl is null) return new EvalResult(loss, Rate(correct));
+            var byDim = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (var i = 0; i < correctBySize.Length; i++) byDim[_dimsAscending![i].ToString(System.Globalization.CultureInfo.InvariantCulture)] = Rate(correctBySize[i]);
+            return new EvalResult(loss, Rate(correctBySize[^1]), byDim);
         }
         finally
         {

@@ -35,7 +35,8 @@ namespace LowRankTrainer.Training;
 /// <item>Logging every <c>logging.logging_steps</c>: the mean loss over the window, the step's lr and
 /// gradient norm, samples/s → <c>metrics.jsonl</c>, <c>metrics.csv</c> and the console.</item>
 /// <item>Evaluation (<c>eval.eval_strategy</c> steps/epoch): eval_loss and eval_accuracy, plus once at
-/// the end unless the last step was just evaluated.</item>
+/// the end unless the last step was just evaluated. With <c>loss.type: mrl</c> also eval_accuracy_by_dim
+/// (nesting size → accuracy) in <c>metrics.jsonl</c> and <c>summary.json</c>.</item>
 /// <item>Checkpoints (<c>checkpoint.save_strategy</c>, <c>save_steps</c>, <c>save_total_limit</c>): see
 /// <see cref="TrainingCheckpoint"/>. Cancellation stops after the current step and saves one.</item>
 /// <item>Resume (<c>train.resume_from_checkpoint</c>: a folder or <c>auto</c>): weights, optimizer,
@@ -90,7 +91,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         using var generator = new Generator(unchecked((ulong)t.Seed));
         using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
-        using var model = ModelFactory.Build(config.Model, generator, features);
+        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss);
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
         var accum = t.GradientAccumulationSteps;
@@ -98,7 +99,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var batchesPerEpoch = config.Data.DropLast ? n / bs : (n + bs - 1) / bs;
         var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
-        var loss = new LossFunction(config.Loss);
+        var loss = new LossFunction(config.Loss, t.Seed);
         using var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
             : null;
@@ -158,7 +159,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var loopClock = Stopwatch.StartNew();
         long lastEvalStep = -1;
         string? lastCheckpoint = null;
-        (double Loss, double? Accuracy)? lastEval = null;
+        EvalResult? lastEval = null;
         var status = "success";
         double Epoch() => loader.Epoch + ((double)loader.BatchIndex / loader.BatchesPerEpoch);
         TimeSpan? Eta() => step > startStep ? loopClock.Elapsed / (step - startStep) * (totalSteps - step) : null;
@@ -172,11 +173,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
             {
-                Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy,
+                Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalAccuracyByDim = result.AccuracyByDim,
                 EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
             });
+            var byDim = result.AccuracyByDim is { } accuracies
+                ? "; by dim " + string.Join(", ", accuracies.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value:P2}")))
+                : "";
             progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"step {step}: eval_loss {result.Loss:F4}{(result.Accuracy is { } a ? $", eval_accuracy {a:P2}" : "")}"));
+                $"step {step}: eval_loss {result.Loss:F4}{(result.Accuracy is { } a ? $", eval_accuracy {a:P2}" : "")}{byDim}"));
         }
 
         void Save()
@@ -214,7 +218,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 {
                     using var scope = new DisposeScope();
                     var batch = loader.Next();
-                    var value = loss.Compute(model.Forward(batch.Inputs), batch.Targets);
+                    var value = loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))
                     {
@@ -309,7 +313,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 Status = outcome, ErrorMsg = error, RunName = runName, CreatedAt = createdAt, ResumedFrom = resumeFrom,
                 GlobalStep = step, MaxSteps = totalSteps, Epoch = Epoch(),
                 TrainLoss = metrics.History.LastOrDefault(e => e.Loss is not null)?.Loss,
-                EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy,
+                EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy, EvalAccuracyByDim = lastEval?.AccuracyByDim,
                 TrainRuntime = clock.Elapsed.TotalSeconds, TrainSamplesPerSecond = totalSamples / Math.Max(loopClock.Elapsed.TotalSeconds, 1e-9),
                 NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,

@@ -38,6 +38,7 @@ public sealed class ShippedConfigTests
         Assert.Contains("defaults/train.yaml", names);
         Assert.Contains("recipes/fashion_mnist/lenet5_full.yaml", names);
         Assert.Contains("recipes/fashion_mnist/mlp_head_only.yaml", names);
+        Assert.Contains("recipes/fashion_mnist/mlp_mrl.yaml", names);
     }
 
     [Fact]

@@ -102,4 +102,42 @@ public class ModelTests
         Assert.Contains("[10, 256]", table, StringComparison.Ordinal);
         Assert.Contains("200,704", table, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Mlp_ForwardLayers_ReturnsEachHiddenBlocksOutput_AndTheHeadOfTheLastIsForward()
+    {
+        using var scope = new DisposeScope();
+        using var g = new Generator(5);
+        using var mlp = new Mlp(6, [5, 4, 3], 2, dropout: 0, g);
+        var x = Tensor.Randn([7, 6], g);
+        var layers = mlp.ForwardLayers(x);
+        Assert.Equal([5L, 4, 3], layers.Select(l => l.Size(1)));
+        // Recompute h1..h3 by hand from the state dict: h = relu(W h + b).
+        var h = x;
+        for (var i = 0; i < 3; i++)
+        {
+            h = Tensor.Linear(h, mlp.GetParameter($"layers.{2 * i}.weight").Value, mlp.GetParameter($"layers.{2 * i}.bias").Value).Relu();
+            Assert.True(h.AllClose(layers[i]), $"layer {i}");
+        }
+        var head = Tensor.Linear(layers[2], mlp.GetParameter("layers.6.weight").Value, mlp.GetParameter("layers.6.bias").Value);
+        Assert.True(head.AllClose(mlp.Forward(x)));
+    }
+
+    [Fact]
+    public void MatryoshkaMlp_SharesTheMlpEncoderNames_AndHeadsFollowTheLossConfig()
+    {
+        using var g = new Generator(6);
+        var loss = new LossConfig { Type = "mrl", Matryoshka = new MatryoshkaConfig { Dims = [64, 2, 8], Efficient = false } };
+        using var model = ModelFactory.Create(new ModelConfig { Name = "mlp", HiddenSizes = [256, 64] }, g, loss: loss);
+        Assert.IsType<MatryoshkaMlp>(model);
+        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias",
+                      "mrl.nesting_classifier_0.weight", "mrl.nesting_classifier_0.bias", "mrl.nesting_classifier_1.weight",
+                      "mrl.nesting_classifier_1.bias", "mrl.nesting_classifier_2.weight", "mrl.nesting_classifier_2.bias"],
+                     model.NamedParameters().Select(p => p.Name));
+        Assert.Equal([10L, 8L], model.GetParameter("mrl.nesting_classifier_1.weight").Value.Shape);
+        Assert.Equal(784 * 256 + 256 + 256 * 64 + 64 + (3 + 9 + 65) * 10, ParameterSummary.Of(model).Total);
+        Assert.Equal("mrl", ((IClassifierModel)model).HeadName);
+        using var scope = new DisposeScope();
+        Assert.Equal([5L, 3, 10], model.Forward(Tensor.Zeros(5, 1, 28, 28)).Shape);
+    }
 }

@@ -1,0 +1,32 @@
+using LowRankTrainer.Config;
+
+namespace LowRankTrainer.Tests.Config;
+
+/// <summary>The committed experiment configs (experiments/*/*.yaml) validate, so their drivers do not fail half-way.</summary>
+public sealed class ExperimentConfigTests
+{
+    public static TheoryData<string> ExperimentConfigs()
+    {
+        var dir = Path.Combine(ConfigTestFiles.RepoRoot(), "experiments");
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.EnumerateFiles(dir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(dir, f).Replace('\\', '/'));
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExperimentConfigs))]
+    public void ExperimentConfig_Validates(string relativePath) =>
+        ConfigTestFiles.Valid(Path.Combine(ConfigTestFiles.RepoRoot(), "experiments", relativePath));
+
+    [Fact]
+    public void MatryoshkaTruncationBaseline_TrainsOnlyTheFullSize()
+    {
+        var config = ConfigTestFiles.Valid(Path.Combine(ConfigTestFiles.RepoRoot(), "experiments", "matryoshka_fashion_mnist", "truncation.yaml"));
+        Assert.True(config.Loss.Matryoshka.Efficient);
+        Assert.Equal([0.0, 0, 0, 0, 0, 1], config.Loss.Matryoshka.Weights);
+        Assert.Equal(64, config.Loss.Matryoshka.Dims[^1]);
+    }
+}

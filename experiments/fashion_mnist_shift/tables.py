@@ -84,13 +84,14 @@ def main(argv):
               "everything else: the accuracy runs.\n")
     if pretrain:
         print(f"Pretrained base (classes 0–4, seed 0): test accuracy {100 * pretrain['eval_accuracy']:.2f} % on classes 0–4.\n")
-    print("| method | trainable params | lr | seeds | test accuracy % (classes 5–9) | step ms (range) | step vs full | training memory MiB | memory vs full | peak RSS MiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| method | trainable params | lr | seeds | test accuracy % (classes 5–9) | step ms (range) | step vs full | training memory MiB | memory vs full | peak heap MiB | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for arm in arms:
         acc = at_best(arm, "eval_accuracy")
         step = step_times(arm)
         heap = [h - s for h, s in zip(at_best(arm, "peak_heap_bytes"), at_best(arm, "heap_at_train_start_bytes"))]
         rss = at_best(arm, "peak_rss_bytes")
+        peak_heap = at_best(arm, "peak_heap_bytes")
         seeds = sorted(seed for (a, lr, seed) in runs if a == arm and lr == best[arm])
         trainable = at_best(arm, "num_trainable_params")[0]
         total = at_best(arm, "num_total_params")[0]
@@ -99,7 +100,7 @@ def main(argv):
         step_text = f"{1000 * step[0]:.3f} ({min(rounds):.3f}–{max(rounds):.3f})" if rounds else mean_std(step, 1000, 3)
         heap_ratio = f"{statistics.mean(heap) / full_heap:.2f}×" if full_heap else "–"
         print(f"| {LABELS[arm]} | {trainable:,} ({100 * trainable / total:.2f} %) | {best[arm]} | {','.join(map(str, seeds))} | "
-              f"{mean_std(acc, 100)} | {step_text} | {step_ratio} | {mean_std(heap, 1 / 2**20, 1)} | {heap_ratio} | {mean_std(rss, 1 / 2**20, 0)} |")
+              f"{mean_std(acc, 100)} | {step_text} | {step_ratio} | {mean_std(heap, 1 / 2**20, 1)} | {heap_ratio} | {mean_std(peak_heap, 1 / 2**20, 1)} | {mean_std(rss, 1 / 2**20, 0)} |")
     print("\n## Learning-rate grid (seed 1, test accuracy %)\n")
     lrs = sorted({lr for (_, lr, _) in runs}, key=float)
     print("| method | " + " | ".join(lrs) + " |")

@@ -100,11 +100,20 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
         var loss = new LossFunction(config.Loss, t.Seed);
-        using var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
+        var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
             : null;
         if (initContext is not null) adapterOptions = ((LoraSbOptions)adapterOptions!) with { InitContext = initContext };
-        var adapter = adapterOptions is null ? null : InjectAdapter(model, adapterOptions);
+        AdapterModel? adapter;
+        try
+        {
+            adapter = adapterOptions is null ? null : InjectAdapter(model, adapterOptions);
+        }
+        finally
+        {
+            // The summed gradients are one full-size tensor per target; injection has consumed them, so they do not stay for the run.
+            initContext?.Dispose();
+        }
         var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
         var trainableTensors = trainable.Select(p => p.Value).ToList();
         var counts = ParameterSummary.Of(model);

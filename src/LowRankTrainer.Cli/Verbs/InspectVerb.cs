@@ -35,11 +35,7 @@ public static class InspectVerb
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (args.Count == 0 || args[0] is "--help" or "-h")
-        {
-            (args.Count == 0 ? stderr : stdout).WriteLine(Usage);
-            return args.Count == 0 ? ExitCodes.Usage : ExitCodes.Ok;
-        }
+        if (VerbHelp.Handled(args, Usage, stdout, stderr, out var helpCode)) return helpCode;
         var target = args[0];
         var adapterFolder = Directory.Exists(target) && File.Exists(Path.Combine(target, AdapterCheckpoint.WeightsFile));
         var file = Directory.Exists(target) ? Path.Combine(target, adapterFolder ? AdapterCheckpoint.WeightsFile : "model.safetensors") : target;

@@ -33,11 +33,7 @@ public static class SweepVerb
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        if (args.Count == 0 || args[0] is "--help" or "-h")
-        {
-            (args.Count == 0 ? stderr : stdout).WriteLine(Usage);
-            return args.Count == 0 ? ExitCodes.Usage : ExitCodes.Ok;
-        }
+        if (VerbHelp.Handled(args, Usage, stdout, stderr, out var helpCode)) return helpCode;
         var dryRun = args.Contains("--dry-run");
         var rest = args.Skip(1).Where(a => a != "--dry-run").ToList();
         if (rest.FirstOrDefault(a => a.StartsWith('-')) is { } unknown)

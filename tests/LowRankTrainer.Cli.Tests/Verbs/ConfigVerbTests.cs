@@ -44,14 +44,7 @@ public sealed class ConfigVerbTests : IDisposable
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static string Quickstart()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "LowRankTrainer.sln"))) return Path.Combine(dir.FullName, "configs", "quickstart.yaml");
-        }
-        throw new DirectoryNotFoundException("LowRankTrainer.sln not found");
-    }
+    private static string Quickstart() => CliTestPaths.Quickstart();
 
     [Fact]
     public void Validate_GoodConfig_PrintsOk_Exit0()

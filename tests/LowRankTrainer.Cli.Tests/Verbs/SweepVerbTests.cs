@@ -14,15 +14,7 @@ public sealed class SweepVerbTests : IDisposable
         if (Directory.Exists(_output)) Directory.Delete(_output, recursive: true);
     }
 
-    private static string Quickstart()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "configs", "quickstart.yaml");
-            if (File.Exists(path)) return path;
-        }
-        throw new InvalidOperationException("configs/quickstart.yaml not found above the test binaries");
-    }
+    private static string Quickstart() => CliTestPaths.Quickstart();
 
     private static (int Code, string Out, string Err) Run(params string[] args)
     {

@@ -23,8 +23,9 @@ namespace LowRankTrainer.Training;
 /// (views seeded per batch index, the same at every evaluation), averaged over samples. Accuracy is a
 /// nearest-class-centroid classifier by cosine: the class means of the L2-normalised training embeddings
 /// (un-augmented, <c>shrink</c>: prefix then L2-normalise) at every (hidden layer, dim), and each eval image takes
-/// the class of the most similar centroid. The dims are <c>loss.matryoshka.dims</c> (or <c>loss.starbucks.dims</c>)
-/// plus the full width, each on every layer at least that wide.</para>
+/// the class of the most similar centroid. The dims are the powers of two from 2, <c>loss.matryoshka.dims</c> (or
+/// <c>loss.starbucks.dims</c>) and the full width, each on every layer at least that wide — the same grid for every
+/// type, so the losses compare sub-network by sub-network.</para>
 /// </remarks>
 public sealed class EmbeddingObjective
 {
@@ -58,10 +59,15 @@ public sealed class EmbeddingObjective
             "matryoshka" or "matryoshka_2d" => config.Matryoshka.Dims,
             "starbucks" => config.Starbucks.Dims,
             _ => [],
-        }).Append(hiddenSizes[^1]).Distinct().Order()];
+        }).Concat(PowersOfTwo(hiddenSizes.Max())).Append(hiddenSizes[^1]).Distinct().Order()];
     }
 
-    /// <summary>The dims evaluated on every layer at least that wide, ascending.</summary>
+    private static IEnumerable<int> PowersOfTwo(int max)
+    {
+        for (var d = 2; d <= max; d *= 2) yield return d;
+    }
+
+    /// <summary>The dims evaluated on every layer at least that wide, ascending: 2, 4, 8, … and the configured dims and the full width.</summary>
     public IReadOnlyList<int> EvalDims { get; }
 
     /// <summary>The training loss of one micro-batch of <paramref name="inputs"/> at <paramref name="step"/> (1-based).</summary>

@@ -105,7 +105,8 @@ public class EmbeddingTrainingTests
         Assert.Equal(40, losses.Count);
         Assert.True(losses.Take(5).Average() > 1.3 * losses.TakeLast(5).Average(), $"{type}: loss {losses.Take(5).Average()} → {losses.TakeLast(5).Average()}");
 
-        string[] dims = type == "mnrl" ? ["16"] : ["4", "8", "16"];
+        // Powers of two up to the width (and the configured dims, here among them), for every type alike.
+        string[] dims = ["2", "4", "8", "16"];
         var byDim = result.Summary.EvalAccuracyByDim!;
         Assert.Equal(dims, byDim.Keys);
         Assert.Equal(result.Summary.EvalAccuracy, byDim["16"]);

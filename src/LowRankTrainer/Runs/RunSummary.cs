@@ -50,8 +50,11 @@ public sealed record RunSummary
     /// <summary>Final evaluation accuracy.</summary>
     public double? EvalAccuracy { get; init; }
 
-    /// <summary>Final evaluation accuracy at every MRL nesting size (size → accuracy); null for other losses.</summary>
+    /// <summary>Final evaluation accuracy at every MRL (or embedding-loss) nesting size (size → accuracy); null for other losses.</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByDim { get; init; }
+
+    /// <summary>Embedding losses: final nearest-centroid accuracy of every (hidden layer, dim) sub-network, keyed "layer:dim"; null otherwise.</summary>
+    public IReadOnlyDictionary<string, double>? EvalAccuracyByLayerDim { get; init; }
 
     /// <summary>Seconds this process spent in the run (setup, training, evaluation, saving).</summary>
     public double TrainRuntime { get; init; }

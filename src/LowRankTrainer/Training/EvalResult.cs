@@ -1,7 +1,9 @@
 namespace LowRankTrainer.Training;
 
-/// <summary>One evaluation pass: the mean loss, the accuracy (classification) and, for MRL, the accuracy at every nesting size.</summary>
-/// <param name="Loss">Mean loss over counted targets (for MRL: of Σ_m c_m · CE_m).</param>
-/// <param name="Accuracy">Accuracy in [0, 1] (for MRL: at the largest nesting size); null for regression.</param>
-/// <param name="AccuracyByDim">MRL only: nesting size → accuracy of that size's head on the prefix, ascending.</param>
-public sealed record EvalResult(double Loss, double? Accuracy, IReadOnlyDictionary<string, double>? AccuracyByDim = null);
+/// <summary>One evaluation pass: the mean loss, the accuracy (classification) and, for MRL and the embedding losses, the accuracy at every nesting size.</summary>
+/// <param name="Loss">Mean loss over counted targets (for MRL: of Σ_m c_m · CE_m; for the embedding losses: the loss on two augmented views per eval batch).</param>
+/// <param name="Accuracy">Accuracy in [0, 1] (for MRL: at the largest nesting size; for the embedding losses: nearest-class-centroid accuracy of the full embedding); null for regression.</param>
+/// <param name="AccuracyByDim">MRL: nesting size → accuracy of that size's head on the prefix; embedding losses: dim → nearest-centroid accuracy of the last hidden layer's prefix; ascending.</param>
+/// <param name="AccuracyByLayerDim">Embedding losses: "layer:dim" (layer 1-based) → nearest-centroid accuracy of that hidden layer's prefix.</param>
+public sealed record EvalResult(double Loss, double? Accuracy, IReadOnlyDictionary<string, double>? AccuracyByDim = null,
+                                IReadOnlyDictionary<string, double>? AccuracyByLayerDim = null);

@@ -35,8 +35,8 @@ public sealed class LossFunction
         ArgumentNullException.ThrowIfNull(config);
         if (config.Name is not ("cross_entropy" or "mse"))
             throw new ArgumentException($"unknown loss.name '{config.Name}'; known: cross_entropy, mse", nameof(config));
-        if (config.Type is not ("standard" or "mrl"))
-            throw new ArgumentException($"unknown loss.type '{config.Type}'; known: standard, mrl", nameof(config));
+        if (!LossConfig.Types.Contains(config.Type, StringComparer.Ordinal))
+            throw new ArgumentException($"unknown loss.type '{config.Type}'; known: {string.Join(", ", LossConfig.Types)}", nameof(config));
         _config = config;
         _seed = seed;
         if (config.Type == "mrl")
@@ -53,7 +53,10 @@ public sealed class LossFunction
         }
     }
 
-    /// <summary>Whether the task is classification (accuracy is reported).</summary>
+    /// <summary>
+    /// Whether the task is classification (accuracy is reported). For the embedding loss types this object only
+    /// carries the settings: <see cref="EmbeddingObjective"/> computes and evaluates them.
+    /// </summary>
     public bool IsClassification => _config.Name == "cross_entropy";
 
     /// <summary>The MRL nesting sizes, ascending (null for a standard loss).</summary>

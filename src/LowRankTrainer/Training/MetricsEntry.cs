@@ -40,6 +40,9 @@ public sealed record MetricsEntry
     /// <summary>MRL evaluations: accuracy at every nesting size (size → accuracy, ascending).</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByDim { get; init; }
 
+    /// <summary>Embedding-loss evaluations: accuracy of every (hidden layer, dim) sub-network, keyed "layer:dim" (1-based layer).</summary>
+    public IReadOnlyDictionary<string, double>? EvalAccuracyByLayerDim { get; init; }
+
     /// <summary>Seconds the evaluation took (eval events).</summary>
     public double? EvalRuntime { get; init; }
 

@@ -37,6 +37,10 @@ namespace LowRankTrainer.Training;
 /// <item>Evaluation (<c>eval.eval_strategy</c> steps/epoch): eval_loss and eval_accuracy, plus once at
 /// the end unless the last step was just evaluated. With <c>loss.type: mrl</c> also eval_accuracy_by_dim
 /// (nesting size → accuracy) in <c>metrics.jsonl</c> and <c>summary.json</c>.</item>
+/// <item>Embedding losses (<c>loss.type</c> mnrl, matryoshka, matryoshka_2d, starbucks; <see cref="EmbeddingObjective"/>):
+/// each micro-batch becomes two augmented views seeded by (train.seed, step, micro-batch) (<see cref="TwoViews"/>),
+/// the MLP's hidden layers are the embeddings and its head is frozen and left out of the optimizer. Evaluation
+/// reports nearest-centroid accuracy as eval_accuracy, eval_accuracy_by_dim and eval_accuracy_by_layer_dim.</item>
 /// <item>Checkpoints (<c>checkpoint.save_strategy</c>, <c>save_steps</c>, <c>save_total_limit</c>): see
 /// <see cref="TrainingCheckpoint"/>. Cancellation stops after the current step and saves one.</item>
 /// <item>Resume (<c>train.resume_from_checkpoint</c>: a folder or <c>auto</c>): weights, optimizer,
@@ -99,6 +103,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var batchesPerEpoch = config.Data.DropLast ? n / bs : (n + bs - 1) / bs;
         var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
+        // The embedding losses train the MLP body on two views per image; the classification head stays unused and frozen.
+        EmbeddingObjective? embedding = null;
+        if (config.Loss.IsEmbedding)
+        {
+            if (model is not Mlp mlp) throw new ArgumentException($"loss.type {config.Loss.Type} needs model.name mlp (its hidden layers are the embeddings), got {config.Model.Name}");
+            if (adapterOptions is not null || modulesToSave.Count > 0) throw new ArgumentException($"loss.type {config.Loss.Type} trains the whole MLP body; adapter.method and adapter.modules_to_save are not supported with it");
+            embedding = new EmbeddingObjective(config.Loss, t.Seed, mlp, config.Model.HiddenSizes);
+        }
         var loss = new LossFunction(config.Loss, t.Seed);
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
@@ -115,6 +127,12 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             initContext?.Dispose();
         }
         var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
+        if (embedding is not null)
+        {
+            var head = ((IClassifierModel)model).HeadName;
+            model.GetSubmodule(head).Freeze();
+            trainable = [.. trainable.Where(p => !p.Name.StartsWith(head + ".", StringComparison.Ordinal))];
+        }
         var trainableTensors = trainable.Select(p => p.Value).ToList();
         var counts = ParameterSummary.Of(model);
         using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
@@ -177,13 +195,15 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         {
             if (data.Eval is null) return;
             var watch = Stopwatch.StartNew();
-            var result = loss.Evaluate(model, data.Eval, config.Eval.PerDeviceEvalBatchSize);
+            var result = embedding is not null
+                ? embedding.Evaluate(data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize)
+                : loss.Evaluate(model, data.Eval, config.Eval.PerDeviceEvalBatchSize);
             lastEval = result;
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
             {
                 Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalAccuracyByDim = result.AccuracyByDim,
-                EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
+                EvalAccuracyByLayerDim = result.AccuracyByLayerDim, EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
             });
             var byDim = result.AccuracyByDim is { } accuracies
                 ? "; by dim " + string.Join(", ", accuracies.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value:P2}")))
@@ -227,7 +247,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 {
                     using var scope = new DisposeScope();
                     var batch = loader.Next();
-                    var value = loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
+                    var value = embedding is not null
+                        ? embedding.Compute(batch.Inputs, step + 1, micro)
+                        : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))
                     {
@@ -323,6 +345,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 GlobalStep = step, MaxSteps = totalSteps, Epoch = Epoch(),
                 TrainLoss = metrics.History.LastOrDefault(e => e.Loss is not null)?.Loss,
                 EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy, EvalAccuracyByDim = lastEval?.AccuracyByDim,
+                EvalAccuracyByLayerDim = lastEval?.AccuracyByLayerDim,
                 TrainRuntime = clock.Elapsed.TotalSeconds, TrainSamplesPerSecond = totalSamples / Math.Max(loopClock.Elapsed.TotalSeconds, 1e-9),
                 NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,

@@ -72,7 +72,7 @@ public sealed class MatryoshkaConfigTests : IDisposable
     [InlineData("loss.matryoshka.dims=[]", "loss.type mrl needs loss.matryoshka.dims")]
     [InlineData("loss.name=mse", "loss.type mrl trains classification heads and needs loss.name cross_entropy")]
     [InlineData("model.name=lenet5", "loss.type mrl needs model.name mlp")]
-    [InlineData("loss.type=mrle", "loss.type must be one of standard, mrl (got 'mrle'; did you mean 'mrl'?)")]
+    [InlineData("loss.type=mrle", "loss.type must be one of standard, mrl, mnrl, matryoshka, matryoshka_2d, starbucks (got 'mrle'; did you mean 'mrl'?)")]
     public void BadMatryoshkaSettings_GiveOneClearError(string overrideToken, string message)
     {
         var path = _files.Write("a.yaml", """

@@ -9,44 +9,20 @@ report.py turns them into the README table and plot.svg. Standard library only.
 """
 import argparse
 import csv
-import glob
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import lrt_runs  # noqa: E402  (experiments/lrt_runs.py)
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SIZES = [2, 4, 8, 16, 32, 64]
 OUT = os.path.join(ROOT, "runs", "matryoshka_fashion_mnist")
 
 
-def lrt():
-    exe = os.environ.get("LRT") or os.path.join(ROOT, "src", "LowRankTrainer.Cli", "bin", "Release", "net10.0", "lrt")
-    if not os.path.exists(exe):
-        sys.exit(f"{exe} not found: run `dotnet build -c Release` first or set LRT")
-    return exe
-
-
-def latest_summary(run_name):
-    paths = sorted(glob.glob(os.path.join(OUT, run_name, "*", "summary.json")))
-    for path in reversed(paths):
-        with open(path) as f:
-            summary = json.load(f)
-        if summary.get("status") == "success":
-            return summary
-    return None
-
-
 def train(config, run_name, seed, epochs, extra=()):
-    summary = latest_summary(run_name)
-    if summary is None:
-        cmd = [lrt(), "train", os.path.join(HERE, config), f"train.seed={seed}", f"train.run_name={run_name}",
-               f"train.num_train_epochs={epochs}", f"train.output_dir={OUT}", *extra]
-        print("+", " ".join(cmd[1:]), flush=True)
-        subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        summary = latest_summary(run_name)
-    return summary
+    return lrt_runs.train(OUT, os.path.join(HERE, config), run_name,
+                          [f"train.seed={seed}", f"train.num_train_epochs={epochs}", *extra])
 
 
 def main():

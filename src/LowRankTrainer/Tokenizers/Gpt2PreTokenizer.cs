@@ -27,14 +27,6 @@ namespace LowRankTrainer.Tokenizers;
 /// </remarks>
 public static class Gpt2PreTokenizer
 {
-    private enum CharClass : byte
-    {
-        Other,
-        Whitespace,
-        Letter,
-        Number,
-    }
-
     /// <summary>The pieces of <paramref name="text"/>, in order; their concatenation is <paramref name="text"/>.</summary>
     public static List<string> Split(string text)
     {
@@ -77,19 +69,19 @@ public static class Gpt2PreTokenizer
         }
 
         var first = ClassAt(text, i, out var firstLength);
-        if (first == CharClass.Whitespace)
+        if (first == Gpt2CharClass.Whitespace)
         {
             // " ?X+" with the space: a U+0020 followed by a letter, number or other run.
             if (text[i] == ' ' && i + 1 < text.Length)
             {
                 var next = ClassAt(text, i + 1, out _);
-                if (next != CharClass.Whitespace) return 1 + RunLength(text, i + 1, next);
+                if (next != Gpt2CharClass.Whitespace) return 1 + RunLength(text, i + 1, next);
             }
             // \s+(?!\S) then \s+
             var run = 0;
             var count = 0;
             var lastLength = 0;
-            while (i + run < text.Length && ClassAt(text, i + run, out var w) == CharClass.Whitespace)
+            while (i + run < text.Length && ClassAt(text, i + run, out var w) == Gpt2CharClass.Whitespace)
             {
                 run += w;
                 lastLength = w;
@@ -101,23 +93,23 @@ public static class Gpt2PreTokenizer
         return RunLength(text, i, first);
     }
 
-    private static int RunLength(string text, int i, CharClass cls)
+    private static int RunLength(string text, int i, Gpt2CharClass cls)
     {
         var end = i;
         while (end < text.Length && ClassAt(text, end, out var w) == cls) end += w;
         return end - i;
     }
 
-    private static CharClass ClassAt(string text, int i, out int width)
+    private static Gpt2CharClass ClassAt(string text, int i, out int width)
     {
         var c = text[i];
         if (c < 0x80)
         {
             width = 1;
-            if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z') return CharClass.Letter;
-            if (c is >= '0' and <= '9') return CharClass.Number;
-            if (c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r') return CharClass.Whitespace;
-            return CharClass.Other;
+            if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z') return Gpt2CharClass.Letter;
+            if (c is >= '0' and <= '9') return Gpt2CharClass.Number;
+            if (c is ' ' or '\t' or '\n' or '\v' or '\f' or '\r') return Gpt2CharClass.Whitespace;
+            return Gpt2CharClass.Other;
         }
         int codePoint;
         if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
@@ -133,15 +125,16 @@ public static class Gpt2PreTokenizer
         return Classify(codePoint);
     }
 
-    private static CharClass Classify(int codePoint)
+    /// <summary>The class of <paramref name="codePoint"/> in the pre-tokenizer's pattern (see the remarks of <see cref="Gpt2PreTokenizer"/>).</summary>
+    public static Gpt2CharClass Classify(int codePoint)
     {
-        if (IsJsWhitespace(codePoint)) return CharClass.Whitespace;
+        if (IsJsWhitespace(codePoint)) return Gpt2CharClass.Whitespace;
         return CharUnicodeInfo.GetUnicodeCategory(codePoint) switch
         {
             UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
-                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => CharClass.Letter,
-            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => CharClass.Number,
-            _ => CharClass.Other,
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => Gpt2CharClass.Letter,
+            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Gpt2CharClass.Number,
+            _ => Gpt2CharClass.Other,
         };
     }
 

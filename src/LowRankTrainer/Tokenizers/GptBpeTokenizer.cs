@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using LowRankTrainer.Data;
@@ -20,7 +19,7 @@ namespace LowRankTrainer.Tokenizers;
 /// byte and decodes the bytes as UTF-8 (an invalid sequence, such as a multi-byte character cut in two,
 /// becomes U+FFFD, as with JavaScript's <c>TextDecoder</c>). For any string without lone surrogates,
 /// <c>Decode(Encode(x)) == x</c>.</para>
-/// <para>Thread-safe: the vocabulary is read-only and the piece cache is concurrent.</para>
+/// <para>Thread-safe: the vocabulary is read-only and the piece cache is guarded by a lock.</para>
 /// </remarks>
 public sealed class GptBpeTokenizer
 {
@@ -30,8 +29,9 @@ public sealed class GptBpeTokenizer
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _encoderLookup;
     private readonly string?[] _decoder;
     private readonly BpeMergeRanks _merges;
-    private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private readonly Lock _cacheLock = new();
 
     /// <summary>Creates a tokenizer from a vocabulary (token → id) and merge ranks.</summary>
     /// <exception cref="ArgumentException">Two tokens share an id, or an id is negative.</exception>
@@ -160,11 +160,19 @@ public sealed class GptBpeTokenizer
             var n = Encoding.UTF8.GetBytes(piece, bytes);
             for (var k = 0; k < n; k++) chars[k] = ByteUnicodeMap.ByteToChar(bytes[k]);
             var word = chars.AsSpan(0, n);
-            if (!_cacheLookup.TryGetValue(word, out var pieceIds))
+            int[]? pieceIds;
+            lock (_cacheLock)
+            {
+                _cacheLookup.TryGetValue(word, out pieceIds);
+            }
+            if (pieceIds is null)
             {
                 pieceIds = EncodeWord(word);
-                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-                _cacheLookup.TryAdd(word, pieceIds);
+                lock (_cacheLock)
+                {
+                    if (_cache.Count >= MaxCacheEntries) _cache.Clear();
+                    _cacheLookup.TryAdd(word, pieceIds);
+                }
             }
             ids.AddRange(pieceIds);
         }

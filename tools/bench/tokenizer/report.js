@@ -26,7 +26,7 @@ const row = rs => {
 const c = row(cs), j = row(js);
 const f = (x, d = 2) => x.toFixed(d);
 process.stdout.write(fs.readFileSync(factsPath, 'utf8'));
-console.log(`- corpus: ${texts} texts, ${bytes} UTF-8 bytes, ${tokens} tokens per pass (identical in both legs); ${c.passes} timed passes per leg per round after 2 warm-up passes`);
+console.log(`- corpus: ${texts} texts, ${bytes} UTF-8 bytes, ${tokens} tokens per pass (identical in both legs); ${c.passes} timed passes per leg per round after 3 s of warm-up passes (C# ${cs.map(r => r.warmup_passes).join('/')}, JavaScript ${js.map(r => r.warmup_passes).join('/')} passes)`);
 console.log(`- runtimes: ${c.runtime}; ${j.runtime}`);
 console.log('');
 console.log(`| leg | warm MB/s (median) | per round | cold MB/s (first pass, empty cache) | warm × JS |`);

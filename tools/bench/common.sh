@@ -32,3 +32,10 @@ bench_build_csharp() {
     CS_DLL="$(dirname "$project")/bin/Release/net10.0/$name.dll"
     [[ -f "$CS_DLL" ]] || die "build produced no $CS_DLL"
 }
+
+# The facts lines every report starts with: date and commit, then the CPU and the load average at the start ($1) and
+# now; $2 (optional) is inserted before "now" (e.g. "at the end of the main rounds 1.2 1.0 0.9, ").
+bench_facts_header() {
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $1, ${2:-}at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+}

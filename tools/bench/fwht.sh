@@ -36,8 +36,7 @@ done
 ELAPSED=$(($(date +%s) - START))
 
 {
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+    bench_facts_header "$LOAD_START"
     echo "- method: $ROUNDS round(s), $BATCHES timed batches of ~50 ms per figure (median), one intra-op thread; measured in ${ELAPSED}s"
     echo
 } >"$OUT/facts.md"

@@ -40,8 +40,7 @@ ELAPSED=$(($(date +%s) - START))
 
 FACTS="$OUT/facts.md"
 {
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+    bench_facts_header "$LOAD_START"
     echo "- libtorch: Debian $(dpkg-query -W -f='libtorch-dev ${Version}' libtorch-dev 2>/dev/null || echo 'libtorch-dev ?'); .NET SDK $(dotnet --version); shim: $SHIM"
     echo "- model: MLP 1024-1024-1024-1024-10 (3,159,050 parameters), float32, cross-entropy, AdamW lr 1e-3 wd 0.01 ($OPTIM)"
     echo "- method: $ROUNDS round(s) (one process each) × $BATCHES timed batches after 2 warm-up batches, variants rotated within each batch; measured in ${ELAPSED}s"

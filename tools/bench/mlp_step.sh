@@ -68,8 +68,7 @@ fi
 # ---- machine facts + table ----
 FACTS="$OUT/facts.md"
 {
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at the end of the main rounds $LOAD_MAIN_END, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+    bench_facts_header "$LOAD_START" "at the end of the main rounds $LOAD_MAIN_END, "
     echo "- libtorch: Debian $(dpkg-query -W -f='libtorch-dev ${Version}' libtorch-dev 2>/dev/null || echo 'libtorch-dev ?'), $(dpkg-query -W -f='python3-torch ${Version}' python3-torch 2>/dev/null || echo 'python3-torch ?')"
     echo "- toolchain: .NET SDK $(dotnet --version); shim: $SHIM"
     echo "- method: $ROUNDS round(s) × (C# foreach, C# fused, Python), $BATCHES timed batches of steps per figure after 2 warm-up batches; measured in ${ELAPSED}s"

@@ -53,8 +53,7 @@ ELAPSED=$(($(date +%s) - START))
 
 FACTS="$OUT/facts.md"
 {
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(getconf _NPROCESSORS_ONLN) cores online; load average (1/5/15 min) at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    bench_facts_header "$LOAD_START"
     echo "- method: $ROUNDS round(s) × (C#, JavaScript), each leg a fresh process, single-threaded; even rounds in reverse order; measured in ${ELAPSED}s"
 } >"$FACTS"
 node "$HERE/report.js" "$FACTS" "${LOGS[@]}"

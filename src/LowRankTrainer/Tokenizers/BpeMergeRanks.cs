@@ -22,14 +22,18 @@ namespace LowRankTrainer.Tokenizers;
 /// </remarks>
 public sealed class BpeMergeRanks
 {
+    private const char PairSeparator = '\0';
+
     private readonly Dictionary<string, int> _ranks;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly char _separator;
 
-    private BpeMergeRanks(Dictionary<string, int> ranks, int count)
+    private BpeMergeRanks(Dictionary<string, int> ranks, int count, char separator)
     {
         _ranks = ranks;
         _lookup = ranks.GetAlternateLookup<ReadOnlySpan<char>>();
         Count = count;
+        _separator = separator;
     }
 
     /// <summary>The number of merges read from the file.</summary>
@@ -67,18 +71,44 @@ public sealed class BpeMergeRanks
             }
             ranks[parts[0] + "," + parts[1]] = count++; // the JavaScript key; a later merge overwrites
         }
-        return new BpeMergeRanks(ranks, count);
+        return new BpeMergeRanks(ranks, count, ',');
     }
 
     /// <summary>
-    /// The rank the JavaScript reference gives the pair (<paramref name="first"/>, <paramref name="second"/>),
-    /// or -1 when it has none.
+    /// Ranks from a list of merges in priority order (the first has rank 0), with Hugging Face's
+    /// semantics (the <c>merges</c> of a <c>tokenizer.json</c>): each pair is its own key, so unlike
+    /// <see cref="Parse"/> no two distinct pairs share a rank. A pair that appears twice keeps its later rank.
+    /// </summary>
+    /// <exception cref="ArgumentException">A symbol is empty or holds U+0000, which byte-level symbols never do.</exception>
+    public static BpeMergeRanks FromPairs(IEnumerable<(string First, string Second)> merges)
+    {
+        ArgumentNullException.ThrowIfNull(merges);
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        var count = 0;
+        foreach (var (first, second) in merges)
+        {
+            if (string.IsNullOrEmpty(first) || string.IsNullOrEmpty(second))
+            {
+                throw new ArgumentException($"merge {count} has an empty symbol", nameof(merges));
+            }
+            if (first.Contains(PairSeparator, StringComparison.Ordinal) || second.Contains(PairSeparator, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"merge {count} holds the character U+0000", nameof(merges));
+            }
+            ranks[first + PairSeparator + second] = count++;
+        }
+        return new BpeMergeRanks(ranks, count, PairSeparator);
+    }
+
+    /// <summary>
+    /// The rank of the pair (<paramref name="first"/>, <paramref name="second"/>) (for ranks read by
+    /// <see cref="Parse"/>, the one the JavaScript reference gives it), or -1 when it has none.
     /// </summary>
     public int Rank(string first, string second)
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(second);
-        return _ranks.TryGetValue(first + "," + second, out var r) ? r : -1;
+        return _ranks.TryGetValue(first + _separator + second, out var r) ? r : -1;
     }
 
     /// <summary>
@@ -143,7 +173,7 @@ public sealed class BpeMergeRanks
         var mid = starts[k + 1];
         var end = starts[k + 2];
         word[a..mid].CopyTo(key);
-        key[mid - a] = ',';
+        key[mid - a] = _separator;
         word[mid..end].CopyTo(key[(mid - a + 1)..]);
         return _lookup.TryGetValue(key[..(end - a + 1)], out var rank) ? rank : -1;
     }

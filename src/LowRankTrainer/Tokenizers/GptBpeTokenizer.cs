@@ -19,6 +19,11 @@ namespace LowRankTrainer.Tokenizers;
 /// byte and decodes the bytes as UTF-8 (an invalid sequence, such as a multi-byte character cut in two,
 /// becomes U+FFFD, as with JavaScript's <c>TextDecoder</c>). For any string without lone surrogates,
 /// <c>Decode(Encode(x)) == x</c>.</para>
+/// <para>Added tokens (<see cref="AddedToken"/>, such as <c>&lt;|endoftext|&gt;</c> from a Hugging Face
+/// <c>tokenizer.json</c>) are found first, leftmost and, among those starting at one position, longest;
+/// each becomes its id, and the text between them is encoded as above. With <c>addPrefixSpace</c>
+/// (Hugging Face's ByteLevel <c>add_prefix_space</c>) each such stretch of text that does not start with
+/// U+0020 gets one prepended before it is split. <see cref="FromTokenizerJson"/> reads such files.</para>
 /// <para>Thread-safe: the vocabulary is read-only and the piece cache is guarded by a lock.</para>
 /// </remarks>
 public sealed class GptBpeTokenizer
@@ -32,14 +37,50 @@ public sealed class GptBpeTokenizer
     private readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
     private readonly Lock _cacheLock = new();
+    private readonly AddedToken[] _added;
+    private readonly Dictionary<int, string> _addedContent = [];
+    private readonly HashSet<char> _addedFirstChars = [];
+    private readonly bool _addPrefixSpace;
 
     /// <summary>Creates a tokenizer from a vocabulary (token → id) and merge ranks.</summary>
     /// <exception cref="ArgumentException">Two tokens share an id, or an id is negative.</exception>
     public GptBpeTokenizer(IReadOnlyDictionary<string, int> encoder, BpeMergeRanks merges)
+        : this(encoder, merges, [], addPrefixSpace: false)
+    {
+    }
+
+    /// <summary>
+    /// Creates a tokenizer from a vocabulary (token → id), merge ranks, tokens matched verbatim before
+    /// pre-tokenization, and whether a space is prepended to text that does not start with one.
+    /// </summary>
+    /// <exception cref="ArgumentException">Two tokens share an id, an id is negative, an added token is
+    /// empty, or an added token's content is in the vocabulary under another id.</exception>
+    public GptBpeTokenizer(IReadOnlyDictionary<string, int> encoder, BpeMergeRanks merges,
+        IReadOnlyList<AddedToken> addedTokens, bool addPrefixSpace)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(merges);
+        ArgumentNullException.ThrowIfNull(addedTokens);
         _encoder = new Dictionary<string, int>(encoder, StringComparer.Ordinal);
+        foreach (var token in addedTokens)
+        {
+            ArgumentNullException.ThrowIfNull(token);
+            if (string.IsNullOrEmpty(token.Content)) throw new ArgumentException($"added token {token.Id} is empty", nameof(addedTokens));
+            if (_encoder.TryGetValue(token.Content, out var existing) && existing != token.Id)
+            {
+                throw new ArgumentException($"added token '{token.Content}' has the id {token.Id} but the vocabulary gives it {existing}", nameof(addedTokens));
+            }
+            _encoder[token.Content] = token.Id;
+            if (!_addedContent.TryAdd(token.Id, token.Content) && _addedContent[token.Id] != token.Content)
+            {
+                throw new ArgumentException($"added tokens '{_addedContent[token.Id]}' and '{token.Content}' share the id {token.Id}", nameof(addedTokens));
+            }
+            _addedFirstChars.Add(token.Content[0]);
+        }
+        // Longest first, so that the first match at a position is the longest there.
+        _added = [.. addedTokens.DistinctBy(t => t.Content).OrderByDescending(t => t.Content.Length).ThenBy(t => t.Content, StringComparer.Ordinal)];
+        _addPrefixSpace = addPrefixSpace;
+        encoder = _encoder;
         _encoderLookup = _encoder.GetAlternateLookup<ReadOnlySpan<char>>();
         _merges = merges;
         _cacheLookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -58,6 +99,21 @@ public sealed class GptBpeTokenizer
 
     /// <summary>The merge ranks.</summary>
     public BpeMergeRanks Merges => _merges;
+
+    /// <summary>The tokens matched verbatim before pre-tokenization, longest first.</summary>
+    public IReadOnlyList<AddedToken> AddedTokens => _added;
+
+    /// <summary>Whether text that does not start with a space gets one prepended (Hugging Face's <c>add_prefix_space</c>).</summary>
+    public bool AddPrefixSpace => _addPrefixSpace;
+
+    /// <summary>
+    /// Reads a Hugging Face <c>tokenizer.json</c> holding a byte-level BPE tokenizer (GPT-2's layout);
+    /// see <see cref="HfTokenizerJson"/> for what it accepts.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">The file is malformed or asks for something unsupported; the
+    /// message names the file and the JSON path.</exception>
+    public static GptBpeTokenizer FromTokenizerJson(string path) => HfTokenizerJson.Load(path);
 
     /// <summary>
     /// Reads GPT-2's <c>encoder.json</c> (or <c>vocab.json</c>) and <c>vocab.bpe</c> (or <c>merges.txt</c>).
@@ -143,6 +199,45 @@ public sealed class GptBpeTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(ids);
+        if (_added.Length == 0)
+        {
+            EncodeText(text, ids);
+            return;
+        }
+        var start = 0;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var match = _addedFirstChars.Contains(text[i]) ? MatchAdded(text, i) : null;
+            if (match is null)
+            {
+                i++;
+                continue;
+            }
+            if (i > start) EncodeText(text[start..i], ids);
+            ids.Add(match.Id);
+            i += match.Content.Length;
+            start = i;
+        }
+        if (start < text.Length) EncodeText(start == 0 ? text : text[start..], ids);
+    }
+
+    private AddedToken? MatchAdded(string text, int i)
+    {
+        foreach (var token in _added)
+        {
+            if (text.AsSpan(i).StartsWith(token.Content, StringComparison.Ordinal))
+            {
+                return token;
+            }
+        }
+        return null;
+    }
+
+    // Text without added tokens: the optional prefix space, then pre-tokenization and BPE piece by piece.
+    private void EncodeText(string text, List<int> ids)
+    {
+        if (_addPrefixSpace && text.Length > 0 && text[0] != ' ') text = " " + text;
         var bytes = new byte[64];
         var chars = new char[64];
         var i = 0;
@@ -217,6 +312,11 @@ public sealed class GptBpeTokenizer
 
     private void AppendBytes(int id, List<byte> bytes)
     {
+        if (_addedContent.Count > 0 && _addedContent.TryGetValue(id, out var content))
+        {
+            bytes.AddRange(Encoding.UTF8.GetBytes(content));
+            return;
+        }
         var token = IdToToken(id) ?? throw new ArgumentOutOfRangeException(nameof(id), id, "not a token id of this vocabulary");
         foreach (var c in token)
         {

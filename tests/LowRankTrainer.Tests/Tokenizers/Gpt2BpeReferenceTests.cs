@@ -10,9 +10,9 @@ namespace LowRankTrainer.Tests.Tokenizers;
 // written by tools/fixtures/make_gpt2_bpe_fixture.js into tests/fixtures/tokenizers/gpt2_bpe/corpus.jsonl.
 public class Gpt2BpeReferenceTests(ITestOutputHelper output)
 {
-    private sealed record Line(int Number, string Text, int[] Ids);
+    internal sealed record Line(int Number, string Text, int[] Ids);
 
-    private static readonly Lazy<List<Line>> Corpus = new(LoadCorpus);
+    internal static readonly Lazy<List<Line>> Corpus = new(LoadCorpus);
 
     private static List<Line> LoadCorpus()
     {

@@ -15,7 +15,7 @@ namespace LowRankTrainer.Tokenizers;
 /// empty, <c>byte_fallback</c> and <c>ignore_merges</c> false. <c>pre_tokenizer</c> either
 /// <c>ByteLevel</c> with <c>use_regex</c> true (GPT-2's split) and <c>add_prefix_space</c> false or
 /// true, or a <c>Sequence</c> of a <c>Split</c> on GPT-2's pattern (<c>Isolated</c>, not inverted)
-/// followed by <c>ByteLevel</c> with <c>use_regex</c> false. <c>decoder</c> <c>ByteLevel</c>;
+/// followed by <c>ByteLevel</c> with <c>use_regex</c> and <c>add_prefix_space</c> false. <c>decoder</c> <c>ByteLevel</c>;
 /// <c>post_processor</c> null or <c>ByteLevel</c> (it changes offsets only, never ids);
 /// <c>normalizer</c>, <c>truncation</c> and <c>padding</c> null. <c>added_tokens</c> become
 /// <see cref="AddedToken"/>s matched verbatim before pre-tokenization; those with <c>lstrip</c>,
@@ -112,7 +112,12 @@ public static class HfTokenizerJson
                 throw Fail(at + ".behavior", $"only Isolated is supported, got '{behavior}'");
             }
             if (Bool(split, at, "invert", false)) throw Fail(at + ".invert", "only false is supported");
-            return ReadByteLevel(list[1], "pre_tokenizer.pretokenizers[1]", useRegex: false);
+            // After a Split, Hugging Face's add_prefix_space would prefix every piece, not the text: refused.
+            if (ReadByteLevel(list[1], "pre_tokenizer.pretokenizers[1]", useRegex: false))
+            {
+                throw Fail("pre_tokenizer.pretokenizers[1].add_prefix_space", "only false is supported after a Split (it would prefix every piece)");
+            }
+            return false;
         }
 
         // A ByteLevel pre-tokenizer: its add_prefix_space; use_regex must be as the caller says.

@@ -150,6 +150,9 @@ public sealed class HfTokenizerJsonTests : IDisposable
         var reference = Reference();
         foreach (var text in Texts) Assert.Equal(reference.Encode(text), tokenizer.Encode(text));
 
+        json["pre_tokenizer"]!["pretokenizers"]![1]!["add_prefix_space"] = true;
+        AssertRefused(json, "pre_tokenizer.pretokenizers[1].add_prefix_space");
+        json["pre_tokenizer"]!["pretokenizers"]![1]!["add_prefix_space"] = false;
         json["pre_tokenizer"]!["pretokenizers"]![0]!["pattern"]!["Regex"] = @"\s+|\w+";
         AssertRefused(json, "pre_tokenizer.pretokenizers[0].pattern.Regex");
     }

@@ -18,7 +18,9 @@ namespace LowRankTrainer.Tokenizers;
 /// overwriting earlier ones with the same key. Pairs such as (<c>a,</c>, <c>b</c>) and (<c>a</c>,
 /// <c>,b</c>) therefore share one rank, and when the lowest rank belongs to more than one adjacent
 /// pair the last of them (in word order) is merged. Both agree with Python's encoder on every merge
-/// without a comma; this class reproduces the JavaScript behaviour exactly.</para>
+/// without a comma; <see cref="Parse"/> reproduces the JavaScript behaviour exactly.
+/// <see cref="FromPairs"/> (used for Hugging Face <c>tokenizer.json</c> merges) keys each pair on its
+/// own instead, as Hugging Face does; a tie then only arises between equal pairs, which merge alike.</para>
 /// </remarks>
 public sealed class BpeMergeRanks
 {

@@ -57,6 +57,7 @@ public static class PretrainedWeights
         bool Skipped(string name) => skip.Any(s => name == s || name.StartsWith(s + ".", StringComparison.Ordinal));
         List<string> names;
         using (var state = model.StateDict()) names = state.Keys.ToList();
+        var known = names.ToHashSet(StringComparer.Ordinal);
         var unmatched = skip.Where(s => !names.Any(n => n == s || n.StartsWith(s + ".", StringComparison.Ordinal))).ToList();
         if (unmatched.Count > 0)
         {
@@ -68,7 +69,7 @@ public static class PretrainedWeights
         {
             // Key checks first, so that on any error nothing has been copied.
             var missing = names.Where(n => !Skipped(n) && !all.ContainsKey(n)).ToList();
-            var unexpected = all.Keys.Where(k => !Skipped(k) && !names.Contains(k)).ToList();
+            var unexpected = all.Keys.Where(k => !Skipped(k) && !known.Contains(k)).ToList();
             if (missing.Count > 0 || unexpected.Count > 0)
             {
                 var parts = new List<string>();

@@ -40,10 +40,12 @@ public sealed class SvFitMethod : IAdapterMethod
         if (o.R is < 1) throw new ArgumentOutOfRangeException(nameof(options), o.R, "SVFit r must be at least 1");
         var layers = new List<AdapterLayer>();
         var chosen = new Dictionary<string, int>(StringComparer.Ordinal);
+        // int? values so that "no pattern matches" (null) falls through to R, then to the threshold.
+        var pattern = o.RankPattern.ToDictionary(e => e.Key, e => (int?)e.Value, StringComparer.Ordinal);
         foreach (var t in targets)
         {
             var m = (int)Math.Min(t.Layer.InFeatures, t.Layer.OutFeatures);
-            var rank = PatternLookup.Resolve<int?>(o.RankPattern.ToDictionary(e => e.Key, e => (int?)e.Value), t.Name, null) ?? o.R;
+            var rank = PatternLookup.Resolve(pattern, t.Name, null) ?? o.R;
             if (rank is < 1) throw new ArgumentOutOfRangeException(nameof(options), rank, $"SVFit rank_pattern gives '{t.Name}' r = {rank}; r must be at least 1");
             var r = rank is { } fixedRank ? Math.Min(fixedRank, m) : RankByThreshold(t.Layer.Weight.Value, o);
             layers.Add(new SvFitLinear(t.Layer, r));

@@ -26,7 +26,7 @@ namespace LowRankTrainer.Tokenizers;
 /// U+0020 gets one prepended before it is split. <see cref="FromTokenizerJson"/> reads such files.</para>
 /// <para>Thread-safe: the vocabulary is read-only and the piece cache is guarded by a lock.</para>
 /// </remarks>
-public sealed class GptBpeTokenizer
+public sealed class GptBpeTokenizer : ITextTokenizer
 {
     private const int MaxCacheEntries = 1 << 20;
 
@@ -96,6 +96,15 @@ public sealed class GptBpeTokenizer
 
     /// <summary>The number of tokens in the vocabulary (50257 for GPT-2).</summary>
     public int VocabularySize => _encoder.Count;
+
+    /// <summary>Null: GPT-2 defines no padding token (HF pads GPT-2 with <c>&lt;|endoftext|&gt;</c> by the user's choice).</summary>
+    public int? PadTokenId => null;
+
+    /// <summary>0: GPT-2's post-processor adds no tokens.</summary>
+    public int SpecialTokenCount => 0;
+
+    /// <summary>A copy of <paramref name="ids"/>: GPT-2 wraps a sequence in nothing.</summary>
+    public int[] AddSpecialTokens(int[] ids) => [.. ids];
 
     /// <summary>The merge ranks.</summary>
     public BpeMergeRanks Merges => _merges;
@@ -336,42 +345,6 @@ public sealed class GptBpeTokenizer
     /// <exception cref="ArgumentException"><paramref name="maxLength"/> is missing but truncation or
     /// <see cref="PaddingStrategy.MaxLength"/> needs it, or it is not positive.</exception>
     public BatchEncoding EncodeBatch(IReadOnlyList<string> texts, int? maxLength = null,
-        PaddingStrategy padding = PaddingStrategy.Longest, bool truncation = false, long padTokenId = 0)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        if (maxLength is <= 0) throw new ArgumentException($"maxLength must be positive, got {maxLength}", nameof(maxLength));
-        if (truncation && maxLength is null) throw new ArgumentException("truncation needs maxLength", nameof(maxLength));
-        if (padding == PaddingStrategy.MaxLength && maxLength is null) throw new ArgumentException("padding to MaxLength needs maxLength", nameof(maxLength));
-        if (!Enum.IsDefined(padding)) throw new ArgumentOutOfRangeException(nameof(padding), padding, "unknown padding strategy");
-
-        var encoded = new int[texts.Count][];
-        for (var r = 0; r < texts.Count; r++)
-        {
-            var ids = Encode(texts[r] ?? throw new ArgumentException($"text {r} is null", nameof(texts)));
-            encoded[r] = truncation && ids.Length > maxLength!.Value ? ids[..maxLength.Value] : ids;
-        }
-        var target = padding switch
-        {
-            PaddingStrategy.Longest => encoded.Length == 0 ? 0 : encoded.Max(e => e.Length),
-            PaddingStrategy.MaxLength => maxLength!.Value,
-            _ => 0,
-        };
-        var inputIds = new long[encoded.Length][];
-        var masks = new long[encoded.Length][];
-        for (var r = 0; r < encoded.Length; r++)
-        {
-            var length = Math.Max(encoded[r].Length, target);
-            var row = new long[length];
-            var mask = new long[length];
-            for (var k = 0; k < encoded[r].Length; k++)
-            {
-                row[k] = encoded[r][k];
-                mask[k] = 1;
-            }
-            for (var k = encoded[r].Length; k < length; k++) row[k] = padTokenId;
-            inputIds[r] = row;
-            masks[r] = mask;
-        }
-        return new BatchEncoding(inputIds, masks);
-    }
+        PaddingStrategy padding = PaddingStrategy.Longest, bool truncation = false, long padTokenId = 0) =>
+        BatchEncoder.Encode(this, texts, maxLength, padding, truncation, padTokenId);
 }

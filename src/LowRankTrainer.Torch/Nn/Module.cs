@@ -113,6 +113,18 @@ public abstract partial class Module : IDisposable
         return previous;
     }
 
+    /// <summary>
+    /// Runs the direct child <paramref name="name"/> on <paramref name="input"/>, looked up in the registry on every
+    /// call, so a child replaced by <see cref="ReplaceModule"/> (an adapter wrapping a Linear) is the one that runs.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such child.</exception>
+    /// <exception cref="InvalidCastException">The child does not map one tensor to one tensor.</exception>
+    protected Tensor CallChild(string name, Tensor input)
+    {
+        if (!_modules.TryGetValue(name, out var child)) throw new KeyNotFoundException($"no child module named '{name}' in {GetType().Name}");
+        return ((Module<Tensor, Tensor>)child).Forward(input);
+    }
+
     private void CheckNewName(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);

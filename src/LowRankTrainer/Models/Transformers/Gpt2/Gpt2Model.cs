@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
+
+namespace LowRankTrainer.Models.Transformers.Gpt2;
+
+/// <summary>
+/// GPT-2 (Radford et al. 2019) with HF's names: <c>GPT2LMHeadModel</c> (logits = ln_f(h)·wteᵀ, the head tied to the
+/// token embedding) or <c>GPT2ForSequenceClassification</c> (logits = score(h at each row's last real token),
+/// <c>score</c> a Linear without bias). Keys: <c>transformer.wte.weight</c>, <c>transformer.h.{i}.attn.c_attn.weight</c>, …
+/// </summary>
+public sealed class Gpt2Model : TransformerModel
+{
+    private static readonly string[] ConvNames = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"];
+
+    /// <summary>Builds a freshly initialised model.</summary>
+    public Gpt2Model(Gpt2Config config, TransformerTask task, IReadOnlyList<string>? labels, Generator generator, long? padTokenId = null)
+        : base(task, padTokenId, labels)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(generator);
+        config.Validate("gpt2 config");
+        Config = config;
+        Body = RegisterModule("transformer", new Gpt2Body(config, generator));
+        if (task == TransformerTask.CausalLm)
+        {
+            RegisterModule("lm_head", new TiedLmHead(Body.Wte.Weight));
+        }
+        else
+        {
+            var score = RegisterModule("score", new Linear(config.NEmbd, labels!.Count, bias: false, generator: generator));
+            using var scope = DisposeScope.Suspend();
+            using var noGrad = Autograd.NoGrad();
+            Init.Normal_(score.Weight.Value, 0, config.InitializerRange, generator);
+        }
+    }
+
+    /// <summary>The factory <see cref="TransformerRegistry"/> uses.</summary>
+    public static TransformerModel FromConfig(HfConfigJson config, TransformerTask task, IReadOnlyList<string>? labels, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new Gpt2Model(Gpt2Config.FromJson(config), task, labels, generator, config.GetIntOrNull("pad_token_id"));
+    }
+
+    /// <summary>The hyper-parameters.</summary>
+    public Gpt2Config Config { get; }
+
+    /// <summary>The body (child <c>transformer</c>).</summary>
+    public Gpt2Body Body { get; }
+
+    /// <inheritdoc/>
+    public override string ModelType => "gpt2";
+
+    /// <inheritdoc/>
+    public override string BaseModelPrefix => "transformer";
+
+    /// <inheritdoc/>
+    public override string HeadName => Task == TransformerTask.CausalLm ? "lm_head" : "score";
+
+    /// <inheritdoc/>
+    public override string Architecture => Task == TransformerTask.CausalLm ? "GPT2LMHeadModel" : "GPT2ForSequenceClassification";
+
+    /// <inheritdoc/>
+    public override long VocabularySize => Config.VocabSize;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> HeadPrefixes => ["lm_head", "score"];
+
+    /// <inheritdoc/>
+    public override IReadOnlyCollection<string> TiedKeys => Task == TransformerTask.CausalLm ? ["lm_head.weight"] : [];
+
+    /// <summary>HF's Conv1D weights (stored [in, out]): c_attn, c_proj and c_fc of every block.</summary>
+    public override bool IsTransposedInHf(string name) =>
+        name.StartsWith("transformer.h.", StringComparison.Ordinal) && ConvNames.Any(c => name.EndsWith(c, StringComparison.Ordinal));
+
+    /// <summary>Older files carry the causal-mask buffers <c>attn.bias</c> and <c>attn.masked_bias</c>, which HF skips too.</summary>
+    public override bool IsIgnorableCheckpointKey(string key) =>
+        key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal);
+
+    /// <inheritdoc/>
+    protected internal override void WriteConfig(JsonObject config) => Config.WriteTo(config);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var keyMask = KeyMask(input);
+        using var mask = keyMask is null ? null : AttentionMasks.CausalWithPadding(keyMask);
+        using var hidden = Body.Forward(input, mask);
+        if (Task == TransformerTask.CausalLm) return CallChild("lm_head", hidden);
+        using var last = LastTokenIndex(input);
+        using var pooled = GatherRows(hidden, last);
+        return CallChild("score", pooled);
+    }
+}

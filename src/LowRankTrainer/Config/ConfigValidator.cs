@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Models.Transformers;
 
 namespace LowRankTrainer.Config;
 
@@ -10,7 +11,8 @@ namespace LowRankTrainer.Config;
 /// </summary>
 internal sealed partial class ConfigValidator
 {
-    private static readonly string[] Models = ["mlp", "lenet5", "cnn"];
+    private static readonly string[] Models = ["mlp", "lenet5", "cnn", .. TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal)];
+    private static readonly string[] Tasks = ["sequence_classification", "causal_lm"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
     private static readonly string[] LossTypes = [.. LossConfig.Types];
     private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl"];
@@ -47,6 +49,23 @@ internal sealed partial class ConfigValidator
         return v._diagnostics;
     }
 
+    private void CheckTransformer(ModelConfig m)
+    {
+        var transformer = TransformerRegistry.ModelTypes.Contains(m.Name);
+        if (!transformer)
+        {
+            if (m.HfConfig is not null) Add("model.hf_config", ConfigErrorCodes.Conflict, $"model.hf_config is for transformer models ({string.Join(", ", TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal))}), not model.name {m.Name}");
+            if (m.Task != "sequence_classification") Add("model.task", ConfigErrorCodes.Conflict, $"model.task is for transformer models, not model.name {m.Name}");
+            return;
+        }
+        Choice("model.task", m.Task, Tasks);
+        if (m.HfConfig is null && m.Pretrained is null)
+            Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs model.hf_config (a config.json with the sizes, for a fresh model) or model.pretrained (an HF checkpoint folder)");
+        if (m.HfConfig is not null && m.Pretrained is not null)
+            Add("model.hf_config", ConfigErrorCodes.Conflict, "model.hf_config and model.pretrained exclude each other: a checkpoint folder has its own config.json");
+        if (m.PretrainedSkip.Count > 0) Add("model.pretrained_skip", ConfigErrorCodes.Conflict, $"model.pretrained_skip is not used by transformers: a new model.task gets a new head by itself");
+    }
+
     private void CheckModel(ModelConfig m, DataConfig data)
     {
         Choice("model.name", m.Name, Models);
@@ -58,6 +77,7 @@ internal sealed partial class ConfigValidator
         Range(m.InChannels >= 1, "model.in_channels", ">= 1", m.InChannels);
         Range(m.ImageSize >= 1, "model.image_size", ">= 1", m.ImageSize);
         Range(m.Dropout is >= 0 and < 1, "model.dropout", "in [0, 1)", m.Dropout);
+        CheckTransformer(m);
         if (m.Pretrained is "") Add("model.pretrained", ConfigErrorCodes.OutOfRange, "model.pretrained must be a path (a .safetensors file or a run's folder), or null");
         if (m.PretrainedSkip.Count > 0 && m.Pretrained is null) Add("model.pretrained_skip", ConfigErrorCodes.Conflict, "model.pretrained_skip needs model.pretrained");
         for (var i = 0; i < m.PretrainedSkip.Count; i++)

@@ -3,7 +3,11 @@ namespace LowRankTrainer.Config;
 /// <summary>The <c>model</c> section: which architecture and its sizes.</summary>
 public sealed record ModelConfig
 {
-    /// <summary><c>mlp</c>, <c>lenet5</c> (LeCun et al. 1998, as used by Li et al. 2018's intrinsic-dimension study) or <c>cnn</c>.</summary>
+    /// <summary>
+    /// <c>mlp</c>, <c>lenet5</c> (LeCun et al. 1998, as used by Li et al. 2018's intrinsic-dimension study) or <c>cnn</c>;
+    /// or a transformer family by HF's <c>model_type</c> (<c>gpt2</c>, …), built from <see cref="HfConfig"/> or loaded from
+    /// <see cref="Pretrained"/> (an HF checkpoint folder).
+    /// </summary>
     public string Name { get; init; } = "mlp";
 
     /// <summary>Hidden layer widths of the MLP (e.g. [256, 256] for 784-256-256-10).</summary>
@@ -33,4 +37,16 @@ public sealed record ModelConfig
     /// initialisation instead of the pretrained values: a new head for a new label set.
     /// </summary>
     public IReadOnlyList<string> PretrainedSkip { get; init; } = [];
+
+    /// <summary>
+    /// Transformers: what the head computes, <c>sequence_classification</c> (one row of class logits per text) or
+    /// <c>causal_lm</c> (next-token logits; the data must give next-token targets).
+    /// </summary>
+    public string Task { get; init; } = "sequence_classification";
+
+    /// <summary>
+    /// Transformers trained from scratch: an HF <c>config.json</c> with the sizes (its <c>model_type</c>, when present,
+    /// must equal <see cref="Name"/>). Not used with <see cref="Pretrained"/>, whose folder has its own.
+    /// </summary>
+    public string? HfConfig { get; init; }
 }

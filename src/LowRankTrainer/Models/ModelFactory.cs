@@ -1,4 +1,5 @@
 using LowRankTrainer.Config;
+using LowRankTrainer.Models.Transformers;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 
@@ -49,8 +50,18 @@ public static class ModelFactory
     /// </summary>
     /// <exception cref="InvalidDataException">The pretrained file does not fit the model.</exception>
     /// <exception cref="FileNotFoundException">No weights at <c>model.pretrained</c>.</exception>
-    public static Module<Tensor, Tensor> Build(ModelConfig config, Generator generator, long? inputFeatures = null, LossConfig? loss = null)
+    /// <param name="config">The model section.</param>
+    /// <param name="generator">Initialisation and dropout randomness (not owned).</param>
+    /// <param name="inputFeatures">As for <see cref="Create"/>.</param>
+    /// <param name="loss">As for <see cref="Create"/>.</param>
+    /// <param name="classNames">Transformers: the data's class names (the head's labels).</param>
+    /// <param name="padTokenId">Transformers: the data's padding id.</param>
+    /// <param name="log">Transformers: receives a line about the loaded checkpoint.</param>
+    public static Module<Tensor, Tensor> Build(ModelConfig config, Generator generator, long? inputFeatures = null, LossConfig? loss = null,
+                                               IReadOnlyList<string>? classNames = null, long? padTokenId = null, Action<string>? log = null)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        if (TransformerBuilder.IsTransformer(config.Name)) return TransformerBuilder.Build(config, generator, classNames, padTokenId, log);
         var model = Create(config, generator, inputFeatures, loss);
         if (config.Pretrained is null) return model;
         try

@@ -50,6 +50,9 @@ public sealed record RunSummary
     /// <summary>Final evaluation accuracy.</summary>
     public double? EvalAccuracy { get; init; }
 
+    /// <summary>Final evaluation macro-F1 over the classes (classification), null otherwise.</summary>
+    public double? EvalF1 { get; init; }
+
     /// <summary>Final evaluation accuracy at every MRL (or embedding-loss) nesting size (size → accuracy); null for other losses.</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByDim { get; init; }
 

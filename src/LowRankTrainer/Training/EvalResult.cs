@@ -6,4 +6,8 @@ namespace LowRankTrainer.Training;
 /// <param name="AccuracyByDim">MRL: nesting size → accuracy of that size's head on the prefix; embedding losses: dim → nearest-centroid accuracy of the last hidden layer's prefix; ascending.</param>
 /// <param name="AccuracyByLayerDim">Embedding losses: "layer:dim" (layer 1-based) → nearest-centroid accuracy of that hidden layer's prefix.</param>
 public sealed record EvalResult(double Loss, double? Accuracy, IReadOnlyDictionary<string, double>? AccuracyByDim = null,
-                                IReadOnlyDictionary<string, double>? AccuracyByLayerDim = null);
+                                IReadOnlyDictionary<string, double>? AccuracyByLayerDim = null)
+{
+    /// <summary>Macro-F1 over the classes of a classification task (null for regression, MRL, language models and the embedding losses).</summary>
+    public double? MacroF1 { get; init; }
+}

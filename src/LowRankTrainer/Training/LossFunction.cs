@@ -85,10 +85,54 @@ public sealed class LossFunction
         }
         if (IsClassification)
         {
+            (output, target) = PerToken(output, target);
             return Functional.CrossEntropy(output, target, ignoreIndex: _config.IgnoreIndex, labelSmoothing: _config.LabelSmoothing, reduction: reduction);
         }
         var prediction = output.NumEl == target.NumEl ? output.Reshape(target.Shape) : output;
         return Functional.Mse(prediction, target.To(prediction.DType), reduction);
+    }
+
+    /// <summary>
+    /// A language model's logits [N, T, V] and targets [N, T] as [N·T, V] and [N·T], so that every token is one
+    /// classification (targets equal to ignore_index, such as padding, drop out of loss and accuracy); other
+    /// shapes pass through.
+    /// </summary>
+    private static (Tensor Output, Tensor Target) PerToken(Tensor output, Tensor target) =>
+        output.Rank == 3 && target.Rank == 2 ? (output.Flatten(0, 1), target.Flatten()) : (output, target);
+
+    private static void CountClasses(Tensor prediction, Tensor target, Tensor keep, long classes,
+                                     ref long[]? truePositives, ref long[]? predicted, ref long[]? actual)
+    {
+        truePositives ??= new long[classes];
+        predicted ??= new long[classes];
+        actual ??= new long[classes];
+        var p = prediction.ToArray<long>();
+        var y = target.ToArray<long>();
+        var k = keep.ToArray<bool>();
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (!k[i]) continue;
+            predicted[p[i]]++;
+            actual[y[i]]++;
+            if (p[i] == y[i]) truePositives[p[i]]++;
+        }
+    }
+
+    /// <summary>
+    /// Macro-F1: the mean over classes that occur (as target or prediction) of F1_c = 2·TP_c / (2·TP_c + FP_c + FN_c)
+    /// (scikit-learn's <c>f1_score(average="macro")</c> with labels = the classes present).
+    /// </summary>
+    internal static double MacroF1(long[] truePositives, long[] predicted, long[] actual)
+    {
+        double sum = 0;
+        var classes = 0;
+        for (var c = 0; c < truePositives.Length; c++)
+        {
+            if (predicted[c] + actual[c] == 0) continue;
+            sum += 2.0 * truePositives[c] / (predicted[c] + actual[c]);
+            classes++;
+        }
+        return classes == 0 ? 0 : sum / classes;
     }
 
     private static int IndexOf(IReadOnlyList<int> list, int value)
@@ -115,6 +159,7 @@ public sealed class LossFunction
         {
             using var noGrad = Autograd.NoGrad();
             double lossSum = 0, counted = 0, correct = 0;
+            long[]? truePositives = null, predicted = null, actual = null;
             var correctBySize = new double[_dimsAscending?.Length ?? 0];
             for (long start = 0; start < data.Count; start += batchSize)
             {
@@ -130,7 +175,13 @@ public sealed class LossFunction
                     counted += keep.Sum().ToDouble();
                     if (_mrl is null)
                     {
-                        correct += (output.ArgMax(1).Eq(y) & keep).Sum().ToDouble();
+                        var sequence = output.Rank == 3;
+                        (output, y) = PerToken(output, y);
+                        keep = y.Ne(_config.IgnoreIndex);
+                        var prediction = output.ArgMax(1);
+                        correct += (prediction.Eq(y) & keep).Sum().ToDouble();
+                        // Macro-F1 over classes (not over a language model's vocabulary).
+                        if (!sequence) CountClasses(prediction, y, keep, output.Size(1), ref truePositives, ref predicted, ref actual);
                     }
                     else
                     {
@@ -147,7 +198,7 @@ public sealed class LossFunction
             var loss = counted > 0 ? lossSum / counted : double.NaN;
             if (!IsClassification) return new EvalResult(loss, null);
             double Rate(double c) => counted > 0 ? c / counted : 0;
-            if (_mrl is null) return new EvalResult(loss, Rate(correct));
+            if (_mrl is null) return new EvalResult(loss, Rate(correct)) { MacroF1 = truePositives is null ? null : MacroF1(truePositives, predicted!, actual!) };
             var byDim = new Dictionary<string, double>(StringComparer.Ordinal);
             for (var i = 0; i < correctBySize.Length; i++) byDim[_dimsAscending![i].ToString(System.Globalization.CultureInfo.InvariantCulture)] = Rate(correctBySize[i]);
             return new EvalResult(loss, Rate(correctBySize[^1]), byDim);

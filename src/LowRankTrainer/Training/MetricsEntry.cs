@@ -37,6 +37,9 @@ public sealed record MetricsEntry
     /// <summary>Evaluation accuracy in [0, 1] (classification eval events).</summary>
     public double? EvalAccuracy { get; init; }
 
+    /// <summary>Evaluation macro-F1 over the classes (classification eval events).</summary>
+    public double? EvalF1 { get; init; }
+
     /// <summary>MRL evaluations: accuracy at every nesting size (size → accuracy, ascending).</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByDim { get; init; }
 

@@ -6,6 +6,7 @@ using LowRankTrainer.Adapters.LoraSb;
 using LowRankTrainer.Config;
 using LowRankTrainer.Data;
 using LowRankTrainer.Models;
+using LowRankTrainer.Models.Transformers;
 using LowRankTrainer.Runs;
 using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Torch;
@@ -95,7 +96,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         using var generator = new Generator(unchecked((ulong)t.Seed));
         using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
-        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss);
+        var modelLines = new List<string>();
+        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss, data.Train.ClassNames, padTokenId: null, modelLines.Add);
+        if (model is TransformerModel transformer) CheckTokenIds(transformer, data);
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
         var accum = t.GradientAccumulationSteps;
@@ -157,7 +160,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
         var progress = new ConsoleProgress(console, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
-        if (config.Model.Pretrained is { } pretrained) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
+        foreach (var line in modelLines) progress.Line(line);
+        if (config.Model.Pretrained is { } pretrained && model is not TransformerModel) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         if (adapter is not null) progress.Line(adapter.Describe());
         progress.Line(counts.ToPeftLine());
         progress.Line(string.Create(CultureInfo.InvariantCulture,
@@ -202,7 +206,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
             {
-                Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalAccuracyByDim = result.AccuracyByDim,
+                Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalF1 = result.MacroF1, EvalAccuracyByDim = result.AccuracyByDim,
                 EvalAccuracyByLayerDim = result.AccuracyByLayerDim, EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
             });
             var byDim = result.AccuracyByDim is { } accuracies
@@ -316,6 +320,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 {
                     AdapterCheckpoint.Save(adapter, final);
                 }
+                else if (model is TransformerModel full && modulesToSave.Count == 0)
+                {
+                    // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
+                    PretrainedTransformer.Save(full, final);
+                }
                 else
                 {
                     using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
@@ -344,7 +353,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 Status = outcome, ErrorMsg = error, RunName = runName, CreatedAt = createdAt, ResumedFrom = resumeFrom,
                 GlobalStep = step, MaxSteps = totalSteps, Epoch = Epoch(),
                 TrainLoss = metrics.History.LastOrDefault(e => e.Loss is not null)?.Loss,
-                EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy, EvalAccuracyByDim = lastEval?.AccuracyByDim,
+                EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy, EvalF1 = lastEval?.MacroF1, EvalAccuracyByDim = lastEval?.AccuracyByDim,
                 EvalAccuracyByLayerDim = lastEval?.AccuracyByLayerDim,
                 TrainRuntime = clock.Elapsed.TotalSeconds, TrainSamplesPerSecond = totalSamples / Math.Max(loopClock.Elapsed.TotalSeconds, 1e-9),
                 NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
@@ -354,6 +363,19 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             };
             File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;
+        }
+    }
+
+    /// <summary>Token ids outside the embedding would fail deep in the forward pass; say which and where instead.</summary>
+    private static void CheckTokenIds(TransformerModel model, TrainingData data)
+    {
+        foreach (var (split, set) in new[] { ("training", data.Train), ("evaluation", data.Eval) })
+        {
+            if (set is null || set.Inputs.DType != DType.Int64 || set.Count == 0) continue;
+            using var max = set.Inputs.Max();
+            var largest = max.ToInt64();
+            if (largest >= model.VocabularySize)
+                throw new ArgumentException($"the {split} data holds token id {largest}, but the model's vocabulary has {model.VocabularySize} ids (does data.tokenizer match the model?)");
         }
     }
 

@@ -46,7 +46,12 @@ public sealed class HfConfigJson
     public static HfConfigJson FromObject(JsonObject root, string name = "config.json") => new(root ?? throw new ArgumentNullException(nameof(root)), name);
 
     /// <summary>A copy with <paramref name="key"/> set to <paramref name="value"/> (a setting the run overrides).</summary>
-    public HfConfigJson WithOverride(string key, long value)
+    public HfConfigJson WithOverride(string key, long value) => WithOverride(key, JsonValue.Create(value));
+
+    /// <summary>A copy with <paramref name="key"/> set to the string <paramref name="value"/>.</summary>
+    public HfConfigJson WithOverride(string key, string value) => WithOverride(key, JsonValue.Create(value));
+
+    private HfConfigJson WithOverride(string key, JsonNode value)
     {
         var copy = (JsonObject)_root.DeepClone();
         copy[key] = value;

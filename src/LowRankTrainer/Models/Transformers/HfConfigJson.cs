@@ -98,6 +98,14 @@ public sealed class HfConfigJson
         return a.Select((x, i) => x is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new InvalidDataException($"{File}: '{key}[{i}]' must be a string")).ToList();
     }
 
+    /// <summary>The integers under <paramref name="key"/>: one integer or a list (HF's <c>eos_token_id</c> forms), empty when absent.</summary>
+    public IReadOnlyList<long> GetInts(string key)
+    {
+        if (Get(key, false) is not { } n) return [];
+        if (n is not JsonArray a) return [AsInt(n, key)];
+        return a.Select((x, i) => x is null ? throw new InvalidDataException($"{File}: '{key}[{i}]' must be an integer") : AsInt(x, $"{key}[{i}]")).ToList();
+    }
+
     /// <summary>HF's <c>id2label</c> as names ordered by id, or null when absent.</summary>
     public IReadOnlyList<string>? Labels()
     {

@@ -116,7 +116,7 @@ public static class PretrainedTransformer
                     unexpected.Add($"{key} ({Path.GetFileName(source[key])})");
                 }
             }
-            var newKeys = shapes.Keys.Where(k => headIsNew && k.StartsWith(headPrefix, StringComparison.Ordinal) && !mapped.ContainsKey(k)).ToList();
+            var newKeys = shapes.Keys.Where(k => headIsNew && (k.StartsWith(headPrefix, StringComparison.Ordinal) || model.MayBeNewInCheckpoint(k)) && !mapped.ContainsKey(k)).ToList();
             var missing = shapes.Keys.Where(k => !mapped.ContainsKey(k) && !tied.Contains(k) && !newKeys.Contains(k)).ToList();
             var misshaped = new List<string>();
             foreach (var (target, key) in mapped)

@@ -62,6 +62,12 @@ public abstract class TransformerModel : Module<Tensor, Tensor>, IClassifierMode
     /// <summary>Checkpoint keys HF itself skips on load (stale buffers such as GPT-2's <c>attn.bias</c>).</summary>
     public virtual bool IsIgnorableCheckpointKey(string key) => false;
 
+    /// <summary>
+    /// Body tensors that a checkpoint of another task may lack and that then keep their fresh initialisation, reported
+    /// as new (HF's "newly initialized" warning), such as BERT's pooler in a body saved with <c>add_pooling_layer=False</c>.
+    /// </summary>
+    public virtual bool MayBeNewInCheckpoint(string key) => false;
+
     /// <summary>Prefixes of every task's head in this family (dropped from a checkpoint of another task).</summary>
     public abstract IReadOnlyList<string> HeadPrefixes { get; }
 

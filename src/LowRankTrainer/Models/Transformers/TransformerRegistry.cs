@@ -18,6 +18,8 @@ public static class TransformerRegistry
     private static readonly Dictionary<string, Factory> Factories = new(StringComparer.Ordinal)
     {
         ["gpt2"] = Gpt2.Gpt2Model.FromConfig,
+        ["bert"] = Bert.BertModel.FromConfig,
+        ["roberta"] = Bert.RobertaModel.FromConfig,
         ["llama"] = Llama.LlamaModel.FromConfig,
     };
 

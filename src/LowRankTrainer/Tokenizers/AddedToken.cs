@@ -10,4 +10,12 @@ namespace LowRankTrainer.Tokenizers;
 /// <param name="Content">The exact text it stands for; not empty.</param>
 /// <param name="Special">Whether the file marks it special (a control token rather than text); matching
 /// and decoding treat both kinds alike.</param>
-public sealed record AddedToken(int Id, string Content, bool Special);
+public sealed record AddedToken(int Id, string Content, bool Special)
+{
+    /// <summary>HF's <c>lstrip</c>: the whitespace just before a match belongs to the match and is dropped
+    /// (<see cref="WordPieceTokenizer"/> honours it; <see cref="GptBpeTokenizer"/>'s loader refuses it).</summary>
+    public bool LeftStrip { get; init; }
+
+    /// <summary>HF's <c>rstrip</c>: the whitespace just after a match belongs to the match and is dropped.</summary>
+    public bool RightStrip { get; init; }
+}

@@ -30,29 +30,55 @@ public static class HfTokenizerJson
     /// <summary>GPT-2's split pattern, as a <c>Split</c> pre-tokenizer spells it.</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
-    /// <summary>Reads <paramref name="path"/>.</summary>
+    /// <summary>Reads <paramref name="path"/>, which must hold a byte-level BPE tokenizer (see
+    /// <see cref="LoadTokenizer"/> for any supported model).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="DataFormatException">The file is malformed or unsupported; the message names the file and the JSON path.</exception>
     public static GptBpeTokenizer Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        using var doc = Parse(path);
+        return new Reader(path).Read(doc.RootElement);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> into the tokenizer its <c>model.type</c> names: <c>BPE</c> → <see cref="GptBpeTokenizer"/>
+    /// (as <see cref="Load"/>), <c>WordPiece</c> → <see cref="WordPieceTokenizer"/> (as <see cref="HfWordPieceJson.Load"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="DataFormatException">The file is malformed, or its model or a field is unsupported; the message names the file and the JSON path.</exception>
+    public static ITextTokenizer LoadTokenizer(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var doc = Parse(path);
+        var root = doc.RootElement;
+        var fields = new HfJsonFields(path);
+        fields.Expect(root, JsonValueKind.Object, "(root)", "an object");
+        var model = fields.Required(root, "", "model");
+        fields.Expect(model, JsonValueKind.Object, "model", "an object");
+        return fields.TypeOf(model, "model") switch
+        {
+            "BPE" => new Reader(path).Read(root),
+            "WordPiece" => HfWordPieceJson.Read(path, root),
+            var other => throw fields.Fail("model.type", $"'{other}' is not supported (only BPE and WordPiece)"),
+        };
+    }
+
+    /// <summary>Parses <paramref name="path"/> as JSON; the caller disposes the document.</summary>
+    internal static JsonDocument Parse(string path)
+    {
         if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer.json not found: {path}", path);
-        JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return JsonDocument.Parse(File.ReadAllBytes(path));
         }
         catch (JsonException e)
         {
             throw new DataFormatException(path, $"invalid JSON: {e.Message}", (e.LineNumber ?? 0) + 1, innerException: e);
         }
-        using (doc)
-        {
-            return new Reader(path).Read(doc.RootElement);
-        }
     }
 
-    private sealed class Reader(string file)
+    private sealed class Reader(string file) : HfJsonFields(file)
     {
         public GptBpeTokenizer Read(JsonElement root)
         {
@@ -77,7 +103,7 @@ public static class HfTokenizerJson
             }
             catch (ArgumentException e)
             {
-                throw new DataFormatException(file, e.Message, innerException: e);
+                throw new DataFormatException(FilePath, e.Message, innerException: e);
             }
         }
 
@@ -156,7 +182,7 @@ public static class HfTokenizerJson
         {
             Expect(model, JsonValueKind.Object, "model", "an object");
             var type = TypeOf(model, "model");
-            if (type != "BPE") throw Fail("model.type", $"'{type}' is not supported (only BPE)");
+            if (type != "BPE") throw Fail("model.type", $"'{type}' is not supported (only BPE; HfTokenizerJson.LoadTokenizer reads WordPiece too)");
             CheckFields(model, "model", "type", "dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix",
                 "fuse_unk", "byte_fallback", "ignore_merges", "vocab", "merges");
             if (model.TryGetProperty("dropout", out var dropout) && dropout.ValueKind != JsonValueKind.Null)
@@ -230,7 +256,7 @@ public static class HfTokenizerJson
             }
             catch (ArgumentException e)
             {
-                throw new DataFormatException(file, "model.merges: " + e.Message, innerException: e);
+                throw new DataFormatException(FilePath, "model.merges: " + e.Message, innerException: e);
             }
         }
 
@@ -260,55 +286,6 @@ public static class HfTokenizerJson
                 result.Add(new AddedToken(id, content, Bool(token, at, "special", false)));
             }
             return result;
-        }
-
-        private string TypeOf(JsonElement e, string at) => StringOf(e, at, "type");
-
-        private string StringOf(JsonElement e, string at, string name)
-        {
-            var value = Required(e, at, name);
-            if (value.ValueKind != JsonValueKind.String) throw Fail(Join(at, name), $"expected a string, got {Describe(value)}");
-            return value.GetString()!;
-        }
-
-        private bool Bool(JsonElement e, string at, string name, bool absent)
-        {
-            if (!e.TryGetProperty(name, out var value)) return absent;
-            return value.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw Fail(Join(at, name), $"expected true or false, got {Describe(value)}"),
-            };
-        }
-
-        private JsonElement Required(JsonElement e, string at, string name) =>
-            e.TryGetProperty(name, out var value) ? value : throw Fail(Join(at, name), "is missing");
-
-        private void Expect(JsonElement e, JsonValueKind kind, string at, string what)
-        {
-            if (e.ValueKind != kind) throw Fail(at, $"expected {what}, got {Describe(e)}");
-        }
-
-        private void CheckFields(JsonElement e, string at, params string[] known)
-        {
-            foreach (var member in e.EnumerateObject())
-            {
-                if (Array.IndexOf(known, member.Name) < 0)
-                {
-                    throw Fail(Join(at, member.Name), $"is not a field this loader supports (known here: {string.Join(", ", known)})");
-                }
-            }
-        }
-
-        private DataFormatException Fail(string at, string problem) => new(file, $"{at}: {problem}");
-
-        private static string Join(string at, string name) => at.Length == 0 ? name : at + "." + name;
-
-        private static string Describe(JsonElement e)
-        {
-            var text = e.GetRawText();
-            return text.Length <= 60 ? text : text[..60] + "...";
         }
     }
 }

@@ -139,12 +139,16 @@ public sealed class HfConfigJson
     {
         if (n is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
         {
-            var d = v.GetValue<double>();
+            var d = Number(v);
             if (d == Math.Floor(d) && Math.Abs(d) < 1e15) return (long)d;
         }
         throw new InvalidDataException($"{File}: '{key}' must be an integer, got {n.ToJsonString()}");
     }
 
     private double AsDouble(JsonNode n, string key) =>
-        n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : throw new InvalidDataException($"{File}: '{key}' must be a number, got {n.ToJsonString()}");
+        n is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? Number(v) : throw new InvalidDataException($"{File}: '{key}' must be a number, got {n.ToJsonString()}");
+
+    // GetValue<double> works on parsed values only; a value built in code (a long, from WithOverride or FromObject)
+    // holds its CLR type, so read every number through its JSON text.
+    private static double Number(JsonValue v) => double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 }

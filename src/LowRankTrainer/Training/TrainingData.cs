@@ -1,22 +1,25 @@
 using LowRankTrainer.Config;
 using LowRankTrainer.Data;
+using LowRankTrainer.Torch;
 
 namespace LowRankTrainer.Training;
 
 /// <summary>
 /// The train and eval datasets of a run, loaded from <c>data.*</c>: Fashion-MNIST's train/test
-/// splits, or a CSV/JSONL file (<c>data.path</c>) with an optional eval file (<c>data.eval_path</c>).
-/// Disposing frees the datasets it loaded (never caller-supplied ones).
+/// splits, a CSV/JSONL file (<c>data.path</c>) with an optional eval file (<c>data.eval_path</c>), or a
+/// text dataset (<see cref="TextTrainingData"/>). Disposing frees the datasets it loaded (never
+/// caller-supplied ones).
 /// </summary>
 public sealed class TrainingData : IDisposable
 {
     private readonly bool _owned;
 
-    private TrainingData(TensorDataset train, TensorDataset? eval, bool owned)
+    private TrainingData(TensorDataset train, TensorDataset? eval, bool owned, int? padTokenId = null)
     {
         Train = train;
         Eval = eval;
         _owned = owned;
+        PadTokenId = padTokenId;
     }
 
     /// <summary>The training samples.</summary>
@@ -24,6 +27,12 @@ public sealed class TrainingData : IDisposable
 
     /// <summary>The evaluation samples, or null when the config names none.</summary>
     public TensorDataset? Eval { get; }
+
+    /// <summary>
+    /// The id that pads text rows (the models mask it out), for text classification; the configured
+    /// <c>data.pad_token_id</c> (or null) for language modelling, whose rows are never padded; null otherwise.
+    /// </summary>
+    public int? PadTokenId { get; }
 
     /// <summary>Wraps caller-owned datasets.</summary>
     public static TrainingData Borrow(TensorDataset train, TensorDataset? eval) => new(train, eval, owned: false);
@@ -33,7 +42,11 @@ public sealed class TrainingData : IDisposable
     public static TrainingData Load(DataConfig config, LossConfig loss)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var all = LoadAll(config, loss);
+        return Cap(Subset(LoadAll(config, loss), config), config.MaxSamples);
+    }
+
+    private static TrainingData Subset(TrainingData all, DataConfig config)
+    {
         if (config.Classes.Count == 0) return all;
         using (all)
         {
@@ -41,7 +54,7 @@ public sealed class TrainingData : IDisposable
             try
             {
                 var eval = all.Eval is null ? null : ClassSubset.Select(all.Eval, config.Classes, "data.classes (evaluation split)");
-                return new TrainingData(train, eval, owned: true);
+                return new TrainingData(train, eval, owned: true, all.PadTokenId);
             }
             catch
             {
@@ -49,6 +62,28 @@ public sealed class TrainingData : IDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary><c>data.max_samples</c>: keeps the first training rows (the eval set is untouched).</summary>
+    private static TrainingData Cap(TrainingData all, int? maxSamples)
+    {
+        if (maxSamples is not { } max || all.Train.Count <= max) return all;
+        TensorDataset train;
+        try
+        {
+            using var _ = DisposeScope.Suspend();
+            using var inputs = all.Train.Inputs.Narrow(0, 0, max);
+            using var targets = all.Train.Targets.Narrow(0, 0, max);
+            train = new TensorDataset(inputs.Clone(), targets.Clone(), all.Train.ClassNames);
+        }
+        catch
+        {
+            all.Dispose();
+            throw;
+        }
+        // The eval set changes hands; only the full training set is freed.
+        all.Train.Dispose();
+        return new TrainingData(train, all.Eval, owned: true, all.PadTokenId);
     }
 
     private static TrainingData LoadAll(DataConfig config, LossConfig loss)
@@ -87,8 +122,13 @@ public sealed class TrainingData : IDisposable
                     throw;
                 }
             }
+            case var text when TextTrainingData.Handles(text):
+            {
+                var (train, eval, pad) = TextTrainingData.Load(config);
+                return new TrainingData(train, eval, owned: true, pad);
+            }
             default:
-                throw new ArgumentException($"unknown data.dataset '{config.Dataset}'; known: fashion_mnist, csv, jsonl", nameof(config));
+                throw new ArgumentException($"unknown data.dataset '{config.Dataset}'; known: fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown", nameof(config));
         }
     }
 

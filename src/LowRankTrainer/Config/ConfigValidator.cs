@@ -48,9 +48,19 @@ internal sealed partial class ConfigValidator
         return v._diagnostics;
     }
 
-    private void CheckTransformer(ModelConfig m)
+    private void CheckTransformer(ModelConfig m, DataConfig data)
     {
         var transformer = TransformerRegistry.ModelTypes.Contains(m.Name);
+        var text = data.Dataset is "text_jsonl" or "text_csv" or "spam_assassin" or "text_lm" or "brown";
+        var lm = data.Dataset is "text_lm" or "brown";
+        if (text && !transformer)
+            Add("model.name", ConfigErrorCodes.Conflict, $"data.dataset {data.Dataset} gives token ids: it needs a transformer model.name ({string.Join(", ", TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal))}), not {m.Name}");
+        if (transformer && !text)
+            Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs text data (data.dataset text_jsonl, text_csv, spam_assassin, text_lm or brown), not {data.Dataset}");
+        if (transformer && text && lm != (m.Task == "causal_lm"))
+            Add("model.task", ConfigErrorCodes.Conflict, lm
+                ? $"data.dataset {data.Dataset} gives next-token targets: it needs model.task causal_lm, not {m.Task}"
+                : $"model.task {m.Task} needs language-model data (data.dataset text_lm or brown), not {data.Dataset}");
         if (!transformer)
         {
             if (m.HfConfig is not null) Add("model.hf_config", ConfigErrorCodes.Conflict, $"model.hf_config is for transformer models ({string.Join(", ", TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal))}), not model.name {m.Name}");
@@ -76,7 +86,7 @@ internal sealed partial class ConfigValidator
         Range(m.InChannels >= 1, "model.in_channels", ">= 1", m.InChannels);
         Range(m.ImageSize >= 1, "model.image_size", ">= 1", m.ImageSize);
         Range(m.Dropout is >= 0 and < 1, "model.dropout", "in [0, 1)", m.Dropout);
-        CheckTransformer(m);
+        CheckTransformer(m, data);
         if (m.Pretrained is "") Add("model.pretrained", ConfigErrorCodes.OutOfRange, "model.pretrained must be a path (a .safetensors file or a run's folder), or null");
         if (m.PretrainedSkip.Count > 0 && m.Pretrained is null) Add("model.pretrained_skip", ConfigErrorCodes.Conflict, "model.pretrained_skip needs model.pretrained");
         for (var i = 0; i < m.PretrainedSkip.Count; i++)

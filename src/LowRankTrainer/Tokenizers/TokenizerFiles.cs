@@ -58,4 +58,30 @@ public static class TokenizerFiles
         }
         return WordPieceTokenizer.FromVocabFile(vocabTxt, lowercase, strip, chinese);
     }
+
+    /// <summary>The files of a tokenizer folder that HF's <c>AutoTokenizer</c> reads (copied beside saved weights).</summary>
+    public static IReadOnlyList<string> KnownFiles { get; } =
+        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt", "encoder.json", "vocab.bpe", "vocab.txt"];
+
+    /// <summary>
+    /// Copies the tokenizer at <paramref name="source"/> into <paramref name="folder"/>, so that a saved checkpoint
+    /// folder is complete (HF's <c>save_pretrained</c> of model and tokenizer): a file is copied as
+    /// <c>tokenizer.json</c>, a folder's <see cref="KnownFiles"/> under their names.
+    /// </summary>
+    public static void CopyTo(string source, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(folder);
+        Directory.CreateDirectory(folder);
+        if (File.Exists(source))
+        {
+            File.Copy(source, Path.Combine(folder, "tokenizer.json"), overwrite: true);
+            return;
+        }
+        foreach (var name in KnownFiles)
+        {
+            var file = Path.Combine(source, name);
+            if (File.Exists(file)) File.Copy(file, Path.Combine(folder, name), overwrite: true);
+        }
+    }
 }

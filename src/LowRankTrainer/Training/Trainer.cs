@@ -8,6 +8,7 @@ using LowRankTrainer.Data;
 using LowRankTrainer.Models;
 using LowRankTrainer.Models.Transformers;
 using LowRankTrainer.Runs;
+using LowRankTrainer.Tokenizers;
 using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
@@ -97,7 +98,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
         var modelLines = new List<string>();
-        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss, data.Train.ClassNames, padTokenId: null, modelLines.Add);
+        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss, data.Train.ClassNames, data.PadTokenId, modelLines.Add);
         if (model is TransformerModel transformer) CheckTokenIds(transformer, data);
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
@@ -324,6 +325,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 {
                     // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
                     PretrainedTransformer.Save(full, final);
+                    if (config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, final);
                 }
                 else
                 {

@@ -53,7 +53,7 @@ internal sealed partial class ConfigValidator
         var transformer = TransformerRegistry.ModelTypes.Contains(m.Name);
         var text = data.Dataset is "text_jsonl" or "text_csv" or "spam_assassin" or "text_lm" or "brown";
         var lm = data.Dataset is "text_lm" or "brown";
-        if (text && !transformer)
+        if (text && !transformer && m.Name is not ("lenet5" or "cnn"))   // those two get "needs image data" below
             Add("model.name", ConfigErrorCodes.Conflict, $"data.dataset {data.Dataset} gives token ids: it needs a transformer model.name ({string.Join(", ", TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal))}), not {m.Name}");
         if (transformer && !text)
             Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs text data (data.dataset text_jsonl, text_csv, spam_assassin, text_lm or brown), not {data.Dataset}");

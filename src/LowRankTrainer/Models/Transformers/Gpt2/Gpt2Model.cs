@@ -9,7 +9,7 @@ namespace LowRankTrainer.Models.Transformers.Gpt2;
 /// token embedding) or <c>GPT2ForSequenceClassification</c> (logits = score(h at each row's last real token),
 /// <c>score</c> a Linear without bias). Keys: <c>transformer.wte.weight</c>, <c>transformer.h.{i}.attn.c_attn.weight</c>, …
 /// </summary>
-public sealed class Gpt2Model : TransformerModel
+public sealed class Gpt2Model : DecoderModel
 {
     private static readonly string[] ConvNames = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"];
 
@@ -22,17 +22,7 @@ public sealed class Gpt2Model : TransformerModel
         config.Validate("gpt2 config");
         Config = config;
         Body = RegisterModule("transformer", new Gpt2Body(config, generator));
-        if (task == TransformerTask.CausalLm)
-        {
-            RegisterModule("lm_head", new TiedLmHead(Body.Wte.Weight));
-        }
-        else
-        {
-            var score = RegisterModule("score", new Linear(config.NEmbd, labels!.Count, bias: false, generator: generator));
-            using var scope = DisposeScope.Suspend();
-            using var noGrad = Autograd.NoGrad();
-            Init.Normal_(score.Weight.Value, 0, config.InitializerRange, generator);
-        }
+        RegisterHead(config.NEmbd, config.VocabSize, Body.Wte.Weight, config.InitializerRange, generator);
     }
 
     /// <summary>The factory <see cref="TransformerRegistry"/> uses.</summary>
@@ -55,16 +45,13 @@ public sealed class Gpt2Model : TransformerModel
     public override string BaseModelPrefix => "transformer";
 
     /// <inheritdoc/>
-    public override string HeadName => Task == TransformerTask.CausalLm ? "lm_head" : "score";
+    protected override string CausalLmArchitecture => "GPT2LMHeadModel";
 
     /// <inheritdoc/>
-    public override string Architecture => Task == TransformerTask.CausalLm ? "GPT2LMHeadModel" : "GPT2ForSequenceClassification";
+    protected override string ClassificationArchitecture => "GPT2ForSequenceClassification";
 
     /// <inheritdoc/>
     public override long VocabularySize => Config.VocabSize;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> HeadPrefixes => ["lm_head", "score"];
 
     /// <inheritdoc/>
     public override IReadOnlyCollection<string> TiedKeys => Task == TransformerTask.CausalLm ? ["lm_head.weight"] : [];
@@ -81,15 +68,5 @@ public sealed class Gpt2Model : TransformerModel
     protected internal override void WriteConfig(JsonObject config) => Config.WriteTo(config);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        using var keyMask = KeyMask(input);
-        using var mask = keyMask is null ? null : AttentionMasks.CausalWithPadding(keyMask);
-        using var hidden = Body.Forward(input, mask);
-        if (Task == TransformerTask.CausalLm) return CallChild("lm_head", hidden);
-        using var last = LastTokenIndex(input);
-        using var pooled = GatherRows(hidden, last);
-        return CallChild("score", pooled);
-    }
+    protected override Tensor Hidden(Tensor ids, Tensor? mask) => Body.Forward(ids, mask);
 }

@@ -15,7 +15,7 @@ namespace LowRankTrainer.Models.Transformers.Llama;
 /// Attention is causal; with a pad id, keys that are padding are masked too (<see cref="AttentionMasks.CausalWithPadding"/>).
 /// Weights are stored as in HF (Linear [out, in]), so nothing is transposed on load or save.
 /// </remarks>
-public sealed class LlamaModel : TransformerModel
+public sealed class LlamaModel : DecoderModel
 {
     /// <summary>Builds a freshly initialised model.</summary>
     public LlamaModel(LlamaConfig config, TransformerTask task, IReadOnlyList<string>? labels, Generator generator, long? padTokenId = null)
@@ -26,17 +26,7 @@ public sealed class LlamaModel : TransformerModel
         config.Validate("llama config");
         Config = config;
         Body = RegisterModule("model", new LlamaBody(config, generator, padTokenId));
-        if (task == TransformerTask.CausalLm && config.TieWordEmbeddings)
-        {
-            RegisterModule("lm_head", new TiedLmHead(Body.EmbedTokens.Weight));
-            return;
-        }
-        var head = task == TransformerTask.CausalLm
-            ? RegisterModule("lm_head", new Linear(config.HiddenSize, config.VocabSize, bias: false, generator: generator))
-            : RegisterModule("score", new Linear(config.HiddenSize, labels!.Count, bias: false, generator: generator));
-        using var scope = DisposeScope.Suspend();
-        using var noGrad = Autograd.NoGrad();
-        Init.Normal_(head.Weight.Value, 0, config.InitializerRange, generator);
+        RegisterHead(config.HiddenSize, config.VocabSize, config.TieWordEmbeddings ? Body.EmbedTokens.Weight : null, config.InitializerRange, generator);
     }
 
     /// <summary>The factory <see cref="TransformerRegistry"/> uses.</summary>
@@ -59,16 +49,13 @@ public sealed class LlamaModel : TransformerModel
     public override string BaseModelPrefix => "model";
 
     /// <inheritdoc/>
-    public override string HeadName => Task == TransformerTask.CausalLm ? "lm_head" : "score";
+    protected override string CausalLmArchitecture => "LlamaForCausalLM";
 
     /// <inheritdoc/>
-    public override string Architecture => Task == TransformerTask.CausalLm ? "LlamaForCausalLM" : "LlamaForSequenceClassification";
+    protected override string ClassificationArchitecture => "LlamaForSequenceClassification";
 
     /// <inheritdoc/>
     public override long VocabularySize => Config.VocabSize;
-
-    /// <inheritdoc/>
-    public override IReadOnlyList<string> HeadPrefixes => ["lm_head", "score"];
 
     /// <inheritdoc/>
     public override IReadOnlyCollection<string> TiedKeys => Task == TransformerTask.CausalLm && Config.TieWordEmbeddings ? ["lm_head.weight"] : [];
@@ -80,15 +67,5 @@ public sealed class LlamaModel : TransformerModel
     protected internal override void WriteConfig(JsonObject config) => Config.WriteTo(config);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        using var keyMask = KeyMask(input);
-        using var mask = keyMask is null ? null : AttentionMasks.CausalWithPadding(keyMask);
-        using var hidden = Body.Forward(input, mask);
-        if (Task == TransformerTask.CausalLm) return CallChild("lm_head", hidden);
-        using var last = LastTokenIndex(input);
-        using var pooled = GatherRows(hidden, last);
-        return CallChild("score", pooled);
-    }
+    protected override Tensor Hidden(Tensor ids, Tensor? mask) => Body.Forward(ids, mask);
 }

@@ -48,6 +48,24 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
     /// <summary>The adapted output y = W₀x + b + Δ(x) (dropout, if any, on the branch's input only).</summary>
     protected abstract Tensor AdaptedForward(Tensor input);
 
+    /// <summary>
+    /// y = W₀x + b + s·<paramref name="branch"/> (PEFT's <c>result + branch * scaling</c>), taking ownership of
+    /// <paramref name="branch"/>: every intermediate handle is released here, not at the end of the step's
+    /// <see cref="DisposeScope"/>, so that only the tensors autograd saved stay alive through the backward pass (with
+    /// [N, T, d_out] activations, holding them would cost several times a layer's activation memory).
+    /// </summary>
+    protected Tensor BasePlus(Tensor input, Tensor branch, double scaling = 1)
+    {
+        ArgumentNullException.ThrowIfNull(branch);
+        using (branch)
+        {
+            using var baseOut = BaseLayer.Forward(input);
+            if (scaling == 1) return baseOut.Add(branch);
+            using var scaled = branch.Mul(scaling);
+            return baseOut.Add(scaled);
+        }
+    }
+
     /// <summary>ΔW with the base weight's shape (out, in), scaling included, as a new tensor; it may be in a wider dtype than the weight (fp32 for bf16), and the merge then adds in that dtype and rounds once.</summary>
     public abstract Tensor DeltaWeight();
 

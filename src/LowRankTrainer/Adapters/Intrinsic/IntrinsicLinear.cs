@@ -50,8 +50,10 @@ public sealed class IntrinsicLinear : AdapterLayer
     /// <inheritdoc/>
     protected override Tensor AdaptedForward(Tensor input)
     {
-        var weight = BaseLayer.Weight.Value + DeltaWeight();
-        var bias = BaseLayer.Bias is { } b ? b.Value + DeltaBias()! : null;
+        using var deltaWeight = DeltaWeight();
+        using var weight = BaseLayer.Weight.Value.Add(deltaWeight);
+        using var deltaBias = DeltaBias();
+        using var bias = BaseLayer.Bias is { } b ? b.Value.Add(deltaBias!) : null;
         return Tensor.Linear(input, weight, bias);
     }
 

@@ -69,8 +69,9 @@ public sealed class LoraLinear : AdapterLayer
     /// <inheritdoc/>
     protected override Tensor AdaptedForward(Tensor input)
     {
-        var x = _dropout is null ? input : _dropout.Forward(input);
-        return BaseLayer.Forward(input) + (_b.Forward(_a.Forward(x)) * Scaling);
+        using var dropped = _dropout?.Forward(input);
+        using var down = _a.Forward(dropped ?? input);
+        return BasePlus(input, _b.Forward(down), Scaling);
     }
 
     /// <summary>ΔW = s·B·A, (d_out, d_in); computed in fp32 for half-precision factors, as PEFT does, then cast back by the merge.</summary>

@@ -69,8 +69,12 @@ public sealed class LoraSbLinear : AdapterLayer
         [("lora_A.weight", A), ("lora_B.weight", B), ("lora_latent_mapping.weight", Latent)];
 
     /// <inheritdoc/>
-    protected override Tensor AdaptedForward(Tensor input) =>
-        BaseLayer.Forward(input) + _latent.Forward(input.MatMul(A.Value.MT)).MatMul(B.Value.MT);
+    protected override Tensor AdaptedForward(Tensor input)
+    {
+        using var down = Tensor.Linear(input, A.Value);
+        using var latent = _latent.Forward(down);
+        return BasePlus(input, Tensor.Linear(latent, B.Value));
+    }
 
     /// <summary>ΔW = B·R·A, (d_out, d_in); in fp32 for half-precision factors.</summary>
     public override Tensor DeltaWeight()

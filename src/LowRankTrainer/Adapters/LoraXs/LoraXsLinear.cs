@@ -73,8 +73,9 @@ public sealed class LoraXsLinear : AdapterLayer
     /// <inheritdoc/>
     protected override Tensor AdaptedForward(Tensor input)
     {
-        var z = _latent.Forward(input.MatMul(A.Value.MT)).MatMul(B.Value.MT);
-        return BaseLayer.Forward(input) + (z * Scaling);
+        using var down = Tensor.Linear(input, A.Value);
+        using var latent = _latent.Forward(down);
+        return BasePlus(input, Tensor.Linear(latent, B.Value), Scaling);
     }
 
     /// <summary>ΔW = s·B·R·A, (d_out, d_in); in fp32 for half-precision factors, then rounded once by the merge.</summary>

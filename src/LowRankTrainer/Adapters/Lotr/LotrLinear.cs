@@ -54,8 +54,12 @@ public sealed class LotrLinear : AdapterLayer
     public override IEnumerable<(string Name, TensorSlot Slot)> AdapterTensors() => [("lotr_A", A), ("lotr_B", B), ("lotr_G", G)];
 
     /// <inheritdoc/>
-    protected override Tensor AdaptedForward(Tensor input) =>
-        BaseLayer.Forward(input) + (input.MatMul(B.Value).MatMul(G.Value.MT).MatMul(A.Value.MT) * Scaling);
+    protected override Tensor AdaptedForward(Tensor input)
+    {
+        using var down = input.MatMul(B.Value);
+        using var core = Tensor.Linear(down, G.Value);
+        return BasePlus(input, Tensor.Linear(core, A.Value), Scaling);
+    }
 
     /// <summary>ΔW = s·A G Bᵀ, (d_out, d_in); in fp32 for half-precision factors, then rounded once by the merge.</summary>
     public override Tensor DeltaWeight()

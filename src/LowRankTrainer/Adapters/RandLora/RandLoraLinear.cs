@@ -94,9 +94,10 @@ public sealed class RandLoraLinear : AdapterLayer
     /// <inheritdoc/>
     protected override Tensor AdaptedForward(Tensor input)
     {
-        var x = _dropout is null ? input : _dropout.Forward(input);
-        var branch = RandLoraOps.Branch(x, SlicedA(), SlicedB(), Lambda.Value, Gamma.Value, Transposed);
-        return BaseLayer.Forward(input) + (branch * Scaling);
+        using var dropped = _dropout?.Forward(input);
+        using var a = SlicedA();
+        using var b = SlicedB();
+        return BasePlus(input, RandLoraOps.Branch(dropped ?? input, a, b, Lambda.Value, Gamma.Value, Transposed), Scaling);
     }
 
     /// <summary>ΔW = s·B̃Ã (or s·ÃᵀB̃ᵀ), (d_out, d_in); in fp32 for half-precision tensors, then rounded once by the merge.</summary>

@@ -68,8 +68,10 @@ public sealed class SvFitLinear : AdapterLayer
     /// <inheritdoc/>
     protected override Tensor AdaptedForward(Tensor input)
     {
-        var z = input.MatMul(Vh.Value.MT) * (Sigma.Value - Sigma0.Value);
-        return BaseLayer.Forward(input) + z.MatMul(U.Value.MT);
+        using var down = Tensor.Linear(input, Vh.Value);
+        using var delta = Sigma.Value.Sub(Sigma0.Value);
+        using var z = down.Mul(delta);
+        return BasePlus(input, Tensor.Linear(z, U.Value));
     }
 
     /// <summary>ΔW = U_r diag(σ − σ⁰) V_rᵀ, (d_out, d_in), relative to W₀; in fp32 for half-precision tensors, then rounded once by the merge.</summary>

@@ -14,14 +14,14 @@ public sealed class BertAttention : Module
     public BertAttention(BertConfig config, Generator generator)
     {
         Self = RegisterModule("self", new BertSelfAttention(config, generator));
-        Output = RegisterModule("output", new BertSelfOutput(config, generator));
+        Output = RegisterModule("output", new BertOutput(config.HiddenSize, config, generator));
     }
 
     /// <summary>The attention proper (child <c>self</c>).</summary>
     public BertSelfAttention Self { get; }
 
     /// <summary>The projection and residual LayerNorm (child <c>output</c>).</summary>
-    public BertSelfOutput Output { get; }
+    public BertOutput Output { get; }
 
     /// <summary>h' for <paramref name="h"/> [N, T, d]; <paramref name="mask"/> bool [N, 1, 1, T] (true: a real key) or null.</summary>
     public Tensor Forward(Tensor h, Tensor? mask)
@@ -72,31 +72,5 @@ public sealed class BertSelfAttention : Module
         using var x = CallChild(child, h);
         using var view = x.View(n, t, _heads, hd);
         return view.Transpose(1, 2);
-    }
-}
-
-/// <summary>
-/// The residual part after attention (HF <c>BertSelfOutput</c>, child <c>attention.output</c>):
-/// LayerNorm(dropout(dense(a)) + h).
-/// </summary>
-public sealed class BertSelfOutput : Module
-{
-    /// <summary>Creates <c>dense</c> (d → d), <c>LayerNorm</c> and <c>dropout</c>.</summary>
-    public BertSelfOutput(BertConfig config, Generator generator)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        RegisterModule("dense", new Linear(config.HiddenSize, config.HiddenSize, generator: generator));
-        RegisterModule("LayerNorm", new LayerNorm(config.HiddenSize, config.LayerNormEps));
-        RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, generator));
-    }
-
-    /// <summary>LayerNorm(dropout(dense(<paramref name="a"/>)) + <paramref name="residual"/>).</summary>
-    public Tensor Forward(Tensor a, Tensor residual)
-    {
-        ArgumentNullException.ThrowIfNull(residual);
-        using var p = CallChild("dense", a);
-        using var dropped = CallChild("dropout", p);
-        using var sum = dropped.Add(residual);
-        return CallChild("LayerNorm", sum);
     }
 }

@@ -16,7 +16,7 @@ public sealed class BertLayer : Module
         ArgumentNullException.ThrowIfNull(config);
         Attention = RegisterModule("attention", new BertAttention(config, generator));
         Intermediate = RegisterModule("intermediate", new BertIntermediate(config, generator));
-        Output = RegisterModule("output", new BertOutput(config, generator));
+        Output = RegisterModule("output", new BertOutput(config.IntermediateSize, config, generator));
     }
 
     /// <summary>The attention sub-layer (child <c>attention</c>).</summary>
@@ -58,14 +58,18 @@ public sealed class BertIntermediate : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>The feed-forward projection and residual (HF <c>BertOutput</c>): LayerNorm(dropout(dense(f)) + h₁), dense: intermediate_size → d.</summary>
+/// <summary>
+/// A projection back to the model width with dropout, residual and LayerNorm: LayerNorm(dropout(dense(f)) + h), dense:
+/// <c>inputSize</c> → d. HF has two classes with this same code: <c>BertSelfOutput</c> (child <c>attention.output</c>,
+/// after attention, input d) and <c>BertOutput</c> (child <c>output</c>, after the feed-forward, input intermediate_size).
+/// </summary>
 public sealed class BertOutput : Module
 {
-    /// <summary>Creates <c>dense</c>, <c>LayerNorm</c> and <c>dropout</c>.</summary>
-    public BertOutput(BertConfig config, Generator generator)
+    /// <summary>Creates <c>dense</c> (<paramref name="inputSize"/> → d), <c>LayerNorm</c> and <c>dropout</c>.</summary>
+    public BertOutput(long inputSize, BertConfig config, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(config);
-        RegisterModule("dense", new Linear(config.IntermediateSize, config.HiddenSize, generator: generator));
+        RegisterModule("dense", new Linear(inputSize, config.HiddenSize, generator: generator));
         RegisterModule("LayerNorm", new LayerNorm(config.HiddenSize, config.LayerNormEps));
         RegisterModule("dropout", new Dropout(config.HiddenDropoutProb, generator));
     }

@@ -28,8 +28,8 @@ public static class BatchEncoder
         var encoded = new int[texts.Count][];
         for (var r = 0; r < texts.Count; r++)
         {
-            var ids = tokenizer.Encode(texts[r] ?? throw new ArgumentException($"text {r} is null", nameof(texts)));
-            if (truncation && ids.Length > maxLength!.Value - special) ids = ids[..(maxLength.Value - special)];
+            var text = texts[r] ?? throw new ArgumentException($"text {r} is null", nameof(texts));
+            var ids = truncation ? tokenizer.Encode(text, maxLength!.Value - special) : tokenizer.Encode(text);
             encoded[r] = addSpecialTokens ? tokenizer.AddSpecialTokens(ids) : ids;
         }
         var target = padding switch

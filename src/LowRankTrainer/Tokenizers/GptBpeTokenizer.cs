@@ -203,19 +203,32 @@ public sealed class GptBpeTokenizer : ITextTokenizer
         return [.. ids];
     }
 
+    /// <inheritdoc/>
+    public int[] Encode(string text, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        var ids = new List<int>(Math.Min(maxTokens, text.Length / 3 + 4));
+        EncodeInto(text, ids, maxTokens);
+        return ids.Count > maxTokens ? [.. ids.GetRange(0, maxTokens)] : [.. ids];
+    }
+
     /// <summary>Appends the token ids of <paramref name="text"/> to <paramref name="ids"/>.</summary>
-    public void EncodeInto(string text, List<int> ids)
+    public void EncodeInto(string text, List<int> ids) => EncodeInto(text, ids, int.MaxValue);
+
+    // Stops once ids holds at least `limit` entries (the last piece may overshoot; callers trim).
+    private void EncodeInto(string text, List<int> ids, int limit)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(ids);
         if (_added.Length == 0)
         {
-            EncodeText(text, ids);
+            EncodeText(text, ids, limit);
             return;
         }
         var start = 0;
         var i = 0;
-        while (i < text.Length)
+        while (i < text.Length && ids.Count < limit)
         {
             var match = _addedFirstChars.Contains(text[i]) ? MatchAdded(text, i) : null;
             if (match is null)
@@ -223,12 +236,12 @@ public sealed class GptBpeTokenizer : ITextTokenizer
                 i++;
                 continue;
             }
-            if (i > start) EncodeText(text[start..i], ids);
+            if (i > start) EncodeText(text[start..i], ids, limit);
             ids.Add(match.Id);
             i += match.Content.Length;
             start = i;
         }
-        if (start < text.Length) EncodeText(start == 0 ? text : text[start..], ids);
+        if (start < text.Length && ids.Count < limit) EncodeText(start == 0 ? text : text[start..], ids, limit);
     }
 
     private AddedToken? MatchAdded(string text, int i)
@@ -244,13 +257,13 @@ public sealed class GptBpeTokenizer : ITextTokenizer
     }
 
     // Text without added tokens: the optional prefix space, then pre-tokenization and BPE piece by piece.
-    private void EncodeText(string text, List<int> ids)
+    private void EncodeText(string text, List<int> ids, int limit)
     {
         if (_addPrefixSpace && text.Length > 0 && text[0] != ' ') text = " " + text;
         var bytes = new byte[64];
         var chars = new char[64];
         var i = 0;
-        while (i < text.Length)
+        while (i < text.Length && ids.Count < limit)
         {
             var length = Gpt2PreTokenizer.MatchLength(text, i);
             var piece = text.AsSpan(i, length);

@@ -13,6 +13,13 @@ public interface ITextTokenizer
     /// <summary>The ids of <paramref name="text"/> without special tokens (HF's <c>add_special_tokens=False</c>).</summary>
     int[] Encode(string text);
 
+    /// <summary>
+    /// The first <paramref name="maxTokens"/> ids of <see cref="Encode(string)"/> (all of them when there are fewer),
+    /// without encoding the rest: the pieces a text splits into are encoded independently, left to right, so the
+    /// prefix is exact. Truncation uses it, so a long document costs only what is kept.
+    /// </summary>
+    int[] Encode(string text, int maxTokens);
+
     /// <summary>The text of <paramref name="ids"/> (special tokens included as their content).</summary>
     string Decode(ReadOnlySpan<int> ids);
 

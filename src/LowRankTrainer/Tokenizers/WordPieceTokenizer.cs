@@ -201,15 +201,28 @@ public sealed class WordPieceTokenizer : ITextTokenizer
         return [.. ids];
     }
 
+    /// <inheritdoc/>
+    public int[] Encode(string text, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        var ids = new List<int>(Math.Min(maxTokens, text.Length / 4 + 4));
+        EncodeInto(text, ids, maxTokens);
+        return ids.Count > maxTokens ? [.. ids.GetRange(0, maxTokens)] : [.. ids];
+    }
+
     /// <summary>Appends the ids of <paramref name="text"/> (without special tokens) to <paramref name="ids"/>.</summary>
-    public void EncodeInto(string text, List<int> ids)
+    public void EncodeInto(string text, List<int> ids) => EncodeInto(text, ids, int.MaxValue);
+
+    // Stops once ids holds at least `limit` entries (the last word may overshoot; callers trim).
+    private void EncodeInto(string text, List<int> ids, int limit)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(ids);
         var work = t_workspace ??= new Workspace();
         if (_splitter.IsEmpty)
         {
-            EncodeText(text, ids, work);
+            EncodeText(text, ids, work, limit);
             return;
         }
         // The splitter's list is reused by a nested call only if EncodeText re-entered Encode, which it does not.
@@ -218,12 +231,13 @@ public sealed class WordPieceTokenizer : ITextTokenizer
         _splitter.Split(text, pieces);
         foreach (var (start, length, token) in pieces)
         {
+            if (ids.Count >= limit) break;
             if (token is not null) ids.Add(token.Id);
-            else EncodeText(text.AsSpan(start, length), ids, work);
+            else EncodeText(text.AsSpan(start, length), ids, work, limit);
         }
     }
 
-    private void EncodeText(ReadOnlySpan<char> text, List<int> ids, Workspace work)
+    private void EncodeText(ReadOnlySpan<char> text, List<int> ids, Workspace work, int limit)
     {
         var normalized = work.Normalized;
         normalized.Clear();
@@ -232,7 +246,11 @@ public sealed class WordPieceTokenizer : ITextTokenizer
         var words = work.Words;
         words.Clear();
         BertPreTokenizer.Split(normalized.Span, words);
-        foreach (var (start, length) in words) EncodeWord(normalized.Span.Slice(start, length), ids, work);
+        foreach (var (start, length) in words)
+        {
+            if (ids.Count >= limit) break;
+            EncodeWord(normalized.Span.Slice(start, length), ids, work);
+        }
     }
 
     private void EncodeWord(ReadOnlySpan<char> word, List<int> ids, Workspace work)

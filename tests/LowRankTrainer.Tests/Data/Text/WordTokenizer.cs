@@ -30,6 +30,12 @@ internal sealed class WordTokenizer(int? padTokenId = 0, bool bertSpecials = tru
         }
     }
 
+    public int[] Encode(string text, int maxTokens)
+    {
+        var all = Encode(text);
+        return all.Length > maxTokens ? all[..maxTokens] : all;
+    }
+
     public string Decode(ReadOnlySpan<int> ids)
     {
         var words = new List<string>();

@@ -195,23 +195,10 @@ public sealed class GptBpeTokenizer : ITextTokenizer
     public string? IdToToken(int id) => id >= 0 && id < _decoder.Length ? _decoder[id] : null;
 
     /// <summary>The token ids of <paramref name="text"/>.</summary>
-    public int[] Encode(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length / 3 + 4);
-        EncodeInto(text, ids);
-        return [.. ids];
-    }
+    public int[] Encode(string text) => PrefixEncoder.Encode(text, int.MaxValue, 3, EncodeInto);
 
     /// <inheritdoc/>
-    public int[] Encode(string text, int maxTokens)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
-        var ids = new List<int>(Math.Min(maxTokens, text.Length / 3 + 4));
-        EncodeInto(text, ids, maxTokens);
-        return ids.Count > maxTokens ? [.. ids.GetRange(0, maxTokens)] : [.. ids];
-    }
+    public int[] Encode(string text, int maxTokens) => PrefixEncoder.Encode(text, maxTokens, 3, EncodeInto);
 
     /// <summary>Appends the token ids of <paramref name="text"/> to <paramref name="ids"/>.</summary>
     public void EncodeInto(string text, List<int> ids) => EncodeInto(text, ids, int.MaxValue);

@@ -193,23 +193,10 @@ public sealed class WordPieceTokenizer : ITextTokenizer
     }
 
     /// <summary>The ids of <paramref name="text"/> without special tokens.</summary>
-    public int[] Encode(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length / 4 + 4);
-        EncodeInto(text, ids);
-        return [.. ids];
-    }
+    public int[] Encode(string text) => PrefixEncoder.Encode(text, int.MaxValue, 4, EncodeInto);
 
     /// <inheritdoc/>
-    public int[] Encode(string text, int maxTokens)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
-        var ids = new List<int>(Math.Min(maxTokens, text.Length / 4 + 4));
-        EncodeInto(text, ids, maxTokens);
-        return ids.Count > maxTokens ? [.. ids.GetRange(0, maxTokens)] : [.. ids];
-    }
+    public int[] Encode(string text, int maxTokens) => PrefixEncoder.Encode(text, maxTokens, 4, EncodeInto);
 
     /// <summary>Appends the ids of <paramref name="text"/> (without special tokens) to <paramref name="ids"/>.</summary>
     public void EncodeInto(string text, List<int> ids) => EncodeInto(text, ids, int.MaxValue);

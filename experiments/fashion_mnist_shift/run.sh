@@ -11,20 +11,14 @@
 # Every run is one `lrt train` process, so its summary.json's peak memory is its own.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cd "$root"
-tools/setup.sh >/dev/null
-dotnet build src/LowRankTrainer.Cli -c Release -v q -nologo >/dev/null
-lrt="$root/src/LowRankTrainer.Cli/bin/Release/net10.0/lrt"
+# shellcheck source=../lrt_runs.sh
+source "$here/../lrt_runs.sh"
 out="experiments/fashion_mnist_shift/runs"
 threads="${THREADS:-1}"
 read -r -a lrs <<< "${LRS:-1e-3 3e-3 1e-2}"
 read -r -a seeds <<< "${SEEDS:-2 3}"
 arms=("$@")
 [ "${#arms[@]}" -gt 0 ] || arms=(full head_only lora lora_xs lora_sb svfit)
-
-latest() { ls -d "$out/$1"/*/ 2>/dev/null | sort | tail -n 1; }
-done_ok() { [ -n "$(latest "$1")" ] && grep -q '"status": "success"' "$(latest "$1")summary.json" 2>/dev/null; }
 
 if ! done_ok shift_pretrain_classes_0_4; then
     "$lrt" train "$here/configs/pretrain.yaml" "train.num_threads=$threads"

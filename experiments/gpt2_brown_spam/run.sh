@@ -12,19 +12,13 @@
 # Every run is one `lrt train` process, so its summary.json's peak memory is its own.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-cd "$root"
-tools/setup.sh >/dev/null
-dotnet build src/LowRankTrainer.Cli -c Release -v q -nologo >/dev/null
-lrt="$root/src/LowRankTrainer.Cli/bin/Release/net10.0/lrt"
+# shellcheck source=../lrt_runs.sh
+source "$here/../lrt_runs.sh"
 out="experiments/gpt2_brown_spam/runs"
 threads="${THREADS:-2}"
 read -r -a seeds <<< "${SEEDS:-1}"
 arms=("$@")
 [ "${#arms[@]}" -gt 0 ] || arms=(full head_only lora lora_xs lora_sb svfit randlora lotr intrinsic)
-
-latest() { ls -d "$out/$1"/*/ 2>/dev/null | sort | tail -n 1; }
-done_ok() { [ -n "$(latest "$1")" ] && grep -q '"status": "success"' "$(latest "$1")summary.json" 2>/dev/null; }
 
 if ! done_ok gpt2_brown_pretrain; then
     "$lrt" train "$here/configs/pretrain.yaml" "train.num_threads=$threads"

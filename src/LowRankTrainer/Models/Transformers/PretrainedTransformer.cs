@@ -117,7 +117,8 @@ public static class PretrainedTransformer
                 }
             }
             var newKeys = shapes.Keys.Where(k => headIsNew && (k.StartsWith(headPrefix, StringComparison.Ordinal) || model.MayBeNewInCheckpoint(k)) && !mapped.ContainsKey(k)).ToList();
-            var missing = shapes.Keys.Where(k => !mapped.ContainsKey(k) && !tied.Contains(k) && !newKeys.Contains(k)).ToList();
+            var fresh = newKeys.ToHashSet(StringComparer.Ordinal);
+            var missing = shapes.Keys.Where(k => !mapped.ContainsKey(k) && !tied.Contains(k) && !fresh.Contains(k)).ToList();
             var misshaped = new List<string>();
             foreach (var (target, key) in mapped)
             {

@@ -44,6 +44,12 @@ public sealed record RunSummary
     /// <summary>Mean training loss over the last logging window (or the last step).</summary>
     public double? TrainLoss { get; init; }
 
+    /// <summary>
+    /// The training loss of the first optimizer step (logged when <c>logging.logging_first_step</c> is true; null
+    /// otherwise or after a resume): how good an adapter's initialisation is before any update (LoRA-SB's claim).
+    /// </summary>
+    public double? FirstTrainLoss { get; init; }
+
     /// <summary>Final evaluation loss.</summary>
     public double? EvalLoss { get; init; }
 

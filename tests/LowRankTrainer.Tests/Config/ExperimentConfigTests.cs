@@ -12,8 +12,10 @@ public sealed class ExperimentConfigTests
         foreach (var f in Directory.EnumerateFiles(dir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(dir, f).Replace('\\', '/');
-            // Run folders (git-ignored) hold resolved copies of what ran, not committed configs.
-            if (!relative.Split('/').Contains("runs")) data.Add(relative);
+            // Run folders (git-ignored) and results/ hold resolved copies of what ran, not committed configs;
+            // experiment.yaml is an experiment manifest (ManifestTests, ReproduceVerbTests), not a config.
+            var parts = relative.Split('/');
+            if (!parts.Contains("runs") && !parts.Contains("results") && parts[^1] != "experiment.yaml") data.Add(relative);
         }
         return data;
     }

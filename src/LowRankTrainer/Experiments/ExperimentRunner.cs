@@ -43,7 +43,8 @@ public sealed class ExperimentRunner(ExperimentManifest manifest, ExperimentPath
     public ExperimentOutcome Run(CancellationToken token)
     {
         var plan = PlannedRun.Plan(manifest, paths.Quick);
-        foreach (var run in plan) Load(run, []);
+        // Validate everything first; an input (a checkpoint another run will write) is checked with its future path.
+        foreach (var run in plan) Load(run, run.Group.Inputs.Select(i => $"{i.Key}={Path.Combine(paths.RunsRoot, i.Value, "final")}").ToList());
         int ran = 0, reused = 0, failed = 0;
         for (var i = 0; i < plan.Count && !token.IsCancellationRequested; i++)
         {

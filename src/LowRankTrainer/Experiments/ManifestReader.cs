@@ -17,10 +17,11 @@ public static partial class ManifestReader
     private static readonly string[] GroupKeys = ["name", "config", "set", "grid", "inputs", "quick"];
     private static readonly string[] QuickKeys = ["set", "grid", "skip"];
     private static readonly string[] TableKeys = ["name", "title", "groups", "where", "rows", "columns", "best", "x", "metric", "thresholds", "seed_key"];
-    private static readonly string[] ColumnKeys = ["metric", "label", "scale", "digits", "aggregate"];
+    private static readonly string[] ColumnKeys = ["metric", "label", "scale", "digits", "aggregate", "pivot", "groups", "where"];
+    private static readonly string[] LayerKeys = ["groups", "where", "x", "y", "series", "best"];
     private static readonly string[] ThresholdKeys = ["label", "value", "baseline", "fraction", "match"];
     private static readonly string[] BestKeys = ["key", "by", "maximize"];
-    private static readonly string[] PlotKeys = ["name", "title", "groups", "where", "x", "y", "series", "x_label", "y_label", "log_x", "log_y", "y_scale", "best", "references"];
+    private static readonly string[] PlotKeys = ["name", "title", "groups", "where", "x", "y", "series", "x_label", "y_label", "log_x", "log_y", "y_scale", "best", "references", "layers"];
     private static readonly string[] ReferenceKeys = ["label", "groups", "where", "fraction", "value"];
 
     /// <summary>Reads the manifest of the experiment folder <paramref name="folder"/>.</summary>
@@ -84,7 +85,9 @@ public static partial class ManifestReader
                 var metric = r.Required(cm, "metric");
                 var aggregate = r.Optional(cm, "aggregate") ?? "mean";
                 if (aggregate is not ("mean" or "first")) throw r.Error(cm["aggregate"], $"table {name}: aggregate is mean or first, not '{aggregate}'");
-                columns.Add(new ColumnSpec(metric, r.Optional(cm, "label") ?? metric, r.Double(cm, "scale") ?? 1, (int)(r.Double(cm, "digits") ?? 4), aggregate));
+                var columnFilter = r.Filter(cm, groupNames, $"table {name}: column {metric}");
+                columns.Add(new ColumnSpec(metric, r.Optional(cm, "label") ?? metric, r.Double(cm, "scale") ?? 1, (int)(r.Double(cm, "digits") ?? 4), aggregate,
+                    r.Optional(cm, "pivot"), columnFilter.Groups.Count + columnFilter.Where.Count > 0 ? columnFilter : null));
             }
             var thresholds = new List<ThresholdSpec>();
             foreach (var th in r.Sequence(t, "thresholds")?.Children ?? [])
@@ -123,10 +126,17 @@ public static partial class ManifestReader
                 if ((runs.Groups.Count == 0) == (value is null)) throw r.Error(rm, $"plot {name}: a reference line has either value or groups (with an optional where)");
                 references.Add(new ReferenceLineSpec(r.Required(rm, "label"), value is null ? runs : null, r.Double(rm, "fraction") ?? 1, value));
             }
+            var layers = new List<PlotLayer>();
+            foreach (var ln in r.Sequence(p, "layers")?.Children ?? [])
+            {
+                var lm = r.AsMapping(ln, $"plot {name}: layers[]");
+                r.Keys(lm, LayerKeys, "a plot layer");
+                layers.Add(new PlotLayer(r.Filter(lm, groupNames, $"plot {name}: layer"), r.Required(lm, "x"), r.Required(lm, "y"), r.StringList(lm, "series"), r.Best(lm)));
+            }
             var y = r.Required(p, "y");
             plots.Add(new PlotSpec(name, r.Optional(p, "title") ?? name, r.Filter(p, groupNames, $"plot {name}"), r.Required(p, "x"), y,
                 r.StringList(p, "series"), r.Optional(p, "x_label") ?? r.Required(p, "x"), r.Optional(p, "y_label") ?? y,
-                r.Bool(p, "log_x") ?? false, r.Bool(p, "log_y") ?? false, r.Double(p, "y_scale") ?? 1, r.Best(p), references));
+                r.Bool(p, "log_x") ?? false, r.Bool(p, "log_y") ?? false, r.Double(p, "y_scale") ?? 1, r.Best(p), references, layers));
         }
 
         return new ExperimentManifest(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), folder,

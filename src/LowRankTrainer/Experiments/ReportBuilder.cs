@@ -31,11 +31,11 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
 
     private RenderedTable SummaryTable(TableSpec spec, List<RunRecord> selected)
     {
-        var columns = ExpandColumns(spec.Columns, selected);
+        var columns = ExpandColumns(spec.Columns, selected).GroupBy(c => c.Label).ToList();
         var header = new List<string>(spec.Rows.Select(Label));
         if (spec.Best is { } best) header.Add("best " + Label(best.Key));
         header.Add("runs");
-        header.AddRange(columns.Select(c => c.Label));
+        header.AddRange(columns.Select(c => c.Key));
         var rows = new List<IReadOnlyList<string>>();
         var values = new Dictionary<(string, string), Stat>();
         foreach (var (key, runs) in GroupBy(selected, spec.Rows))
@@ -45,9 +45,9 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
             var cells = new List<string>(key.Select(Display));
             if (spec.Best is not null) cells.Add(bestValue is null ? "—" : Display(bestValue));
             cells.Add(chosen.Count.ToString(CultureInfo.InvariantCulture));
-            foreach (var column in columns)
+            foreach (var merged in columns)
             {
-                var stat = Aggregate(chosen, column);
+                var (column, stat) = merged.Select(c => (c, Aggregate(chosen, c))).FirstOrDefault(p => p.Item2 is not null, (merged.First(), null));
                 cells.Add(stat is { } s ? Format(s, column) : "—");
                 if (stat is { } v) values[(rowLabel, column.Label)] = v;
             }
@@ -99,7 +99,7 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
     }
 
     // The seed-mean metric at every x of a series, in increasing x.
-    private static List<(double X, double Mean, int Count)> Curve(IEnumerable<RunRecord> runs, string x, string metric, string table) =>
+    private List<(double X, double Mean, int Count)> Curve(IEnumerable<RunRecord> runs, string x, string metric, string table) =>
         runs.Where(r => r.Metric(metric) is not null)
             .GroupBy(r => XValue(r, x, table))
             .Select(g => (g.Key, g.Average(r => r.Metric(metric)!.Value), g.Count()))
@@ -119,32 +119,10 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
     public PlotData Plot(PlotSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var selected = _records.Where(spec.Filter.Matches).ToList();
-        var wildcard = spec.Y.EndsWith(".*", StringComparison.Ordinal);
         var series = new List<PlotSeries>();
-        foreach (var (key, runs) in GroupBy(selected, spec.Series))
+        foreach (var layer in (IEnumerable<PlotLayer>)[new PlotLayer(spec.Filter, spec.X, spec.Y, spec.Series, spec.Best), .. spec.Layers ?? []])
         {
-            var name = key.Count == 0 ? spec.YLabel : string.Join(", ", key.Select(Display));
-            var points = new List<PlotPoint>();
-            if (wildcard)
-            {
-                var prefix = spec.Y[..^1];
-                foreach (var suffix in Suffixes(runs, prefix))
-                {
-                    if (!ValueOrder.TryNumber(suffix, out var xv)) continue;
-                    if (Stat.Of(runs.Select(r => r.Metric(prefix + suffix)).OfType<double>()) is { } s) points.Add(new PlotPoint(xv, s.Mean * spec.YScale, s.Std * spec.YScale));
-                }
-            }
-            else
-            {
-                foreach (var group in runs.GroupBy(r => XValue(r, spec.X, spec.Name)).OrderBy(g => g.Key))
-                {
-                    var (chosen, _) = spec.Best is { } b ? PickBest(group.ToList(), b) : (group.ToList(), null);
-                    if (Stat.Of(chosen.Select(r => r.Metric(spec.Y)).OfType<double>()) is { } s)
-                        points.Add(new PlotPoint(group.Key, s.Mean * spec.YScale, s.Std * spec.YScale));
-                }
-            }
-            if (points.Count > 0) series.Add(new PlotSeries(name, points));
+            series.AddRange(Lines(layer, spec));
         }
         var references = new List<PlotReference>();
         foreach (var reference in spec.References ?? [])
@@ -160,12 +138,43 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
         return new PlotData(spec.Title, spec.XLabel, spec.YLabel, spec.LogX, spec.LogY, series, references);
     }
 
-    // x of a run: a config value when the run has the key, else a metric.
-    private static double XValue(RunRecord r, string x, string what)
+    private IEnumerable<PlotSeries> Lines(PlotLayer layer, PlotSpec spec)
+    {
+        var selected = _records.Where(layer.Filter.Matches).ToList();
+        var wildcard = layer.Y.EndsWith(".*", StringComparison.Ordinal);
+        foreach (var (key, runs) in GroupBy(selected, layer.Series))
+        {
+            var name = key.Count == 0 ? spec.YLabel : string.Join(", ", key.Select(Display));
+            var points = new List<PlotPoint>();
+            if (wildcard)
+            {
+                var prefix = layer.Y[..^1];
+                foreach (var suffix in Suffixes(runs, prefix))
+                {
+                    if (!ValueOrder.TryNumber(suffix, out var xv)) continue;
+                    if (Stat.Of(runs.Select(r => r.Metric(prefix + suffix)).OfType<double>()) is { } s) points.Add(new PlotPoint(xv, s.Mean * spec.YScale, s.Std * spec.YScale));
+                }
+            }
+            else
+            {
+                foreach (var group in runs.GroupBy(r => XValue(r, layer.X, spec.Name)).OrderBy(g => g.Key))
+                {
+                    var (chosen, _) = layer.Best is { } b ? PickBest(group.ToList(), b) : (group.ToList(), null);
+                    if (Stat.Of(chosen.Select(r => r.Metric(layer.Y)).OfType<double>()) is { } s)
+                        points.Add(new PlotPoint(group.Key, s.Mean * spec.YScale, s.Std * spec.YScale));
+                }
+            }
+            if (points.Count > 0) yield return new PlotSeries(name, points);
+        }
+    }
+
+    // x of a run: a config value when the run has the key (its display name when the value itself is not a number), else a metric.
+    private double XValue(RunRecord r, string x, string what)
     {
         if (r.Value(x) is { } text)
         {
-            return ValueOrder.TryNumber(text, out var v) ? v : throw new ArgumentException($"{what}: {x} = '{text}' in {r.Folder} is not a number");
+            if (ValueOrder.TryNumber(text, out var v) || ValueOrder.TryNumber(Display(text), out v)) return v;
+            throw new ArgumentException($"{what}: {x} = '{text}' in {r.Folder} is not a number (give it a numeric display name under names:)");
         }
         return r.Metric(x) ?? throw new ArgumentException($"{what}: run {r.Folder} has neither a config key nor a metric named {x}");
     }
@@ -199,11 +208,22 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
         return (chosen.Runs, chosen.Value);
     }
 
-    private static List<ColumnSpec> ExpandColumns(IReadOnlyList<ColumnSpec> columns, List<RunRecord> runs)
+    private List<ColumnSpec> ExpandColumns(IReadOnlyList<ColumnSpec> columns, List<RunRecord> runs)
     {
         var result = new List<ColumnSpec>();
         foreach (var c in columns)
         {
+            if (c.Pivot is { } pivot)
+            {
+                var values = runs.Where(r => c.Where?.Matches(r) ?? true).Select(r => r.Value(pivot)).OfType<string>().Distinct().Order(ValueOrder.Instance);
+                result.AddRange(values.Select(v => c with
+                {
+                    Label = c.Label.Replace("{}", Display(v), StringComparison.Ordinal),
+                    Pivot = null,
+                    Where = new RunFilter(c.Where?.Groups ?? [], new Dictionary<string, IReadOnlyList<string>>(c.Where?.Where ?? new Dictionary<string, IReadOnlyList<string>>()) { [pivot] = [v] }),
+                }));
+                continue;
+            }
             if (!c.Metric.EndsWith(".*", StringComparison.Ordinal))
             {
                 result.Add(c);
@@ -221,7 +241,7 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
 
     private static Stat? Aggregate(List<RunRecord> runs, ColumnSpec column)
     {
-        var values = runs.Select(r => r.Metric(column.Metric)).OfType<double>().Select(v => v * column.Scale).ToList();
+        var values = runs.Where(r => column.Where?.Matches(r) ?? true).Select(r => r.Metric(column.Metric)).OfType<double>().Select(v => v * column.Scale).ToList();
         if (values.Count == 0) return null;
         return column.Aggregate == "first" ? new Stat(values[0], 0, 1) : Stat.Of(values);
     }

@@ -39,7 +39,12 @@ public sealed record BestSpec(string Key, string By, bool Maximize);
 /// <param name="Scale">Multiplies the values (100 for percentages).</param>
 /// <param name="Digits">Decimals shown.</param>
 /// <param name="Aggregate"><c>mean</c> (with ± std when there are several runs) or <c>first</c>.</param>
-public sealed record ColumnSpec(string Metric, string Label, double Scale = 1, int Digits = 4, string Aggregate = "mean");
+/// <param name="Pivot">A key whose values become columns (one per value, only that value's runs, <c>{}</c> in the label
+/// replaced by the value's display name). Columns that end up with the same label are one column: a row shows the
+/// first that has a value — so separately trained models (a <c>model.hidden_sizes</c> pivot) line up under the same
+/// headers as one model's per-size metrics (a <c>.*</c> metric).</param>
+/// <param name="Where">Only runs matching this filter count towards the column.</param>
+public sealed record ColumnSpec(string Metric, string Label, double Scale = 1, int Digits = 4, string Aggregate = "mean", string? Pivot = null, RunFilter? Where = null);
 
 /// <summary>
 /// A threshold column: the smallest value of the table's x key at which the seed-mean metric reaches the target — an
@@ -108,6 +113,8 @@ public sealed record ReferenceLineSpec(string Label, RunFilter? Runs, double Fra
 /// <param name="YScale">Multiplies y (100 for percent).</param>
 /// <param name="Best">Optional best-of selection per point (as in tables).</param>
 /// <param name="References">Horizontal reference lines.</param>
+/// <param name="Layers">More lines drawn on the same axes from other runs (their own filter, x, y, series; the plot's
+/// scale and axes), e.g. separately trained models beside one model's per-size metrics.</param>
 public sealed record PlotSpec(
     string Name,
     string Title,
@@ -121,4 +128,13 @@ public sealed record PlotSpec(
     bool LogY = false,
     double YScale = 1,
     BestSpec? Best = null,
-    IReadOnlyList<ReferenceLineSpec>? References = null);
+    IReadOnlyList<ReferenceLineSpec>? References = null,
+    IReadOnlyList<PlotLayer>? Layers = null);
+
+/// <summary>Extra lines of a plot: runs, x, y and series as in <see cref="PlotSpec"/>.</summary>
+/// <param name="Filter">Which runs.</param>
+/// <param name="X">Key or metric on x (<c>*</c> with a wildcard y). A key whose values are not numbers uses their display names.</param>
+/// <param name="Y">Metric on y.</param>
+/// <param name="Series">Series keys.</param>
+/// <param name="Best">Optional best-of selection per point.</param>
+public sealed record PlotLayer(RunFilter Filter, string X, string Y, IReadOnlyList<string> Series, BestSpec? Best = null);

@@ -38,7 +38,10 @@ public static class SvgLinePlot
 
     private static readonly string[] Dashes = ["", "6,3", "2,2", "8,3,2,3"];
 
-    private const double Width = 760, Height = 460, Left = 78, Right = 560, Top = 44, Bottom = 392;
+    private const double MinWidth = 760, Height = 460, Left = 78, Right = 560, Top = 44, Bottom = 392;
+
+    // Legend text at 12 px averages under 7 px per character in DejaVu Sans; the canvas widens to fit the longest entry.
+    private const double LegendCharWidth = 7;
 
     /// <summary>The SVG text of <paramref name="data"/>.</summary>
     /// <exception cref="ArgumentException">There is nothing to draw, or a log axis meets a value ≤ 0.</exception>
@@ -54,12 +57,14 @@ public static class SvgLinePlot
         var x = Axis.Fit(points.Min(p => p.X), points.Max(p => p.X), data.LogX, Left, Right, pad: 0.04);
         var y = Axis.Fit(yValues.Min(), yValues.Max(), data.LogY, Bottom, Top, pad: 0.06);
 
+        var longest = data.Series.Select(x => x.Name.Length).Concat(data.References.Select(r => r.Label.Length)).DefaultIfEmpty(0).Max();
+        var width = Math.Max(MinWidth, Right + 56 + LegendCharWidth * longest);
         var root = new XElement(Svg + "svg",
-            new XAttribute("width", F(Width)), new XAttribute("height", F(Height)),
-            new XAttribute("viewBox", $"0 0 {F(Width)} {F(Height)}"),
+            new XAttribute("width", F(width)), new XAttribute("height", F(Height)),
+            new XAttribute("viewBox", $"0 0 {F(width)} {F(Height)}"),
             new XAttribute("font-family", "DejaVu Sans, Arial, sans-serif"), new XAttribute("font-size", "12"));
         root.Add(new XElement(Svg + "rect", new XAttribute("width", "100%"), new XAttribute("height", "100%"), new XAttribute("fill", "white")));
-        root.Add(Text(Width / 2, 24, data.Title, "middle", 15, bold: true));
+        root.Add(Text((Left + Right) / 2, 24, data.Title, "middle", 15, bold: true));
         root.Add(GridAndTicks(x, y));
         root.Add(new XElement(Svg + "rect", Attr("x", Left), Attr("y", Top), Attr("width", Right - Left), Attr("height", Bottom - Top),
             new XAttribute("fill", "none"), new XAttribute("stroke", "#333")));

@@ -123,6 +123,41 @@ public sealed class ReportBuilderTests
         Assert.Equal(Math.Sqrt(0.02), points[0].YError, 9);
     }
 
+    [Fact]
+    public void PivotColumns_LineUpWithWildcardColumnsOfTheSameLabel()
+    {
+        var records = new[]
+        {
+            Run("mrl", [("seed", "1")], ("acc_by_dim.2", 0.3), ("acc_by_dim.8", 0.6)),
+            Run("ff", [("h", "[256, 2]"), ("seed", "1")], ("acc", 0.35)),
+            Run("ff", [("h", "[256, 2]"), ("seed", "2")], ("acc", 0.45)),
+            Run("ff", [("h", "[256, 8]"), ("seed", "1")], ("acc", 0.7)),
+        };
+        var names = new Dictionary<string, string> { ["[256, 2]"] = "2", ["[256, 8]"] = "8" };
+        var table = new ReportBuilder(records, names).Table(new TableSpec("t", "T", All, ["group"],
+            [new ColumnSpec("acc_by_dim.*", "d={}", 1, 2), new ColumnSpec("acc", "d={}", 1, 2, Pivot: "h")]));
+        Assert.Equal(["group", "runs", "d=2", "d=8"], table.Header);
+        Assert.Equal(["mrl", "1", "0.30", "0.60"], table.Rows[0]);
+        Assert.Equal(["ff", "3", "0.40 ± 0.07", "0.70"], table.Rows[1]);
+    }
+
+    [Fact]
+    public void PlotLayers_AddLinesFromOtherRuns_WithDisplayNamesAsX()
+    {
+        var records = new[]
+        {
+            Run("mrl", [("seed", "1")], ("acc_by_dim.2", 0.3), ("acc_by_dim.8", 0.6)),
+            Run("ff", [("h", "[256, 2]")], ("acc", 0.4)),
+            Run("ff", [("h", "[256, 8]")], ("acc", 0.7)),
+        };
+        var names = new Dictionary<string, string> { ["[256, 2]"] = "2", ["[256, 8]"] = "8" };
+        var spec = new PlotSpec("p", "P", new RunFilter(["mrl"], new Dictionary<string, IReadOnlyList<string>>()), "*", "acc_by_dim.*", ["group"], "d", "acc",
+            Layers: [new PlotLayer(new RunFilter(["ff"], new Dictionary<string, IReadOnlyList<string>>()), "h", "acc", ["group"])]);
+        var data = new ReportBuilder(records, names).Plot(spec);
+        Assert.Equal(["mrl", "ff"], data.Series.Select(s => s.Name));
+        Assert.Equal([(2.0, 0.4), (8.0, 0.7)], data.Series[1].Points.Select(p => (p.X, p.Y)));
+    }
+
     private sealed class PlotPointComparer : IEqualityComparer<PlotPoint>
     {
         public static PlotPointComparer Instance { get; } = new();

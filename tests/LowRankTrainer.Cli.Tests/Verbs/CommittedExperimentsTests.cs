@@ -32,10 +32,8 @@ public sealed class CommittedExperimentsTests : IDisposable
     {
         var folder = Path.Combine(CliTestPaths.RepositoryRoot(), "experiments", name);
         var manifest = ManifestReader.Read(folder);
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = ReproduceVerb.Run([folder, "--quick", "--out", _out], stdout, stderr);
-        Assert.True(code == ExitCodes.Ok, stderr.ToString() + stdout);
+        var (code, stdout, stderr) = CliRun.Run(ReproduceVerb.Run, folder, "--quick", "--out", _out);
+        Assert.True(code == ExitCodes.Ok, stderr + stdout);
 
         var plan = PlannedRun.Plan(manifest, quick: true);
         foreach (var run in plan) Assert.True(File.Exists(Path.Combine(_out, "results", run.Group.Name, run.Name, "summary.json")), $"{run.Group.Name}/{run.Name}");

@@ -24,13 +24,7 @@ public sealed class ReportVerbTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "final", "summary.json"), "{}");   // not a run
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = ReportVerb.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(ReportVerb.Run, args);
 
     [Fact]
     public void Report_GroupsByDifferingKeys_SeedsAreRepeats_AndPlotsAgainstTheNumericKey()

@@ -69,13 +69,7 @@ public sealed class ReproduceVerbTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = ReproduceVerb.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(ReproduceVerb.Run, args);
 
     [Fact]
     public void Reproduce_TrainsEveryRun_WritesResultsAndReport_ThenReusesThem()

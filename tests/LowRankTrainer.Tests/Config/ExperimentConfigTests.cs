@@ -28,7 +28,7 @@ public sealed class ExperimentConfigTests
     [Fact]
     public void MatryoshkaTruncationBaseline_TrainsOnlyTheFullSize()
     {
-        var config = ConfigTestFiles.Valid(Path.Combine(ConfigTestFiles.RepoRoot(), "experiments", "matryoshka_fashion_mnist", "truncation.yaml"));
+        var config = ConfigTestFiles.Valid(Path.Combine(ConfigTestFiles.RepoRoot(), "experiments", "mrl", "configs", "truncation.yaml"));
         Assert.True(config.Loss.Matryoshka.Efficient);
         Assert.Equal([0.0, 0, 0, 0, 0, 1], config.Loss.Matryoshka.Weights);
         Assert.Equal(64, config.Loss.Matryoshka.Dims[^1]);

@@ -6,7 +6,9 @@ public sealed record DataConfig
     /// <summary>
     /// <c>fashion_mnist</c>, <c>csv</c> or <c>jsonl</c> (tabular features); text classification:
     /// <c>text_jsonl</c>, <c>text_csv</c> or <c>spam_assassin</c>; language modelling: <c>text_lm</c>
-    /// (a <c>.txt</c> file or a folder of them) or <c>brown</c> (the Brown corpus).
+    /// (a <c>.txt</c> file or a folder of them) or <c>brown</c> (the Brown corpus); <c>synthetic_linear</c>:
+    /// a seeded d×d target map T to regress (<see cref="SyntheticDim"/>, <see cref="SyntheticTarget"/>,
+    /// <see cref="SyntheticSeed"/>; <see cref="Data.SyntheticLinear"/>).
     /// </summary>
     public string Dataset { get; init; } = "fashion_mnist";
 
@@ -97,4 +99,17 @@ public sealed record DataConfig
 
     /// <summary>Seed of that split (a SHA-256 hash of the seed and each item's name, so the same on every machine).</summary>
     public int SplitSeed { get; init; }
+
+    /// <summary>synthetic_linear: d, the size of the target map T ∈ R^{d×d} (inputs and outputs have d features; d samples).</summary>
+    public int SyntheticDim { get; init; } = 256;
+
+    /// <summary>
+    /// synthetic_linear: the target's spectrum. <c>gaussian</c>: i.i.d. N(0, 1) entries (full rank, Marchenko–Pastur
+    /// spectrum: a few large singular values, a long tail); <c>orthogonal</c>: Q of the QR of a Gaussian matrix (full
+    /// rank, flat spectrum: every singular value equal). Either is scaled to ‖T‖²_F = d².
+    /// </summary>
+    public string SyntheticTarget { get; init; } = "gaussian";
+
+    /// <summary>synthetic_linear: the seed of the generator that draws T (independent of <c>train.seed</c>, so every run of a sweep fits the same T).</summary>
+    public int SyntheticSeed { get; init; }
 }

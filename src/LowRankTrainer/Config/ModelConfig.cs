@@ -4,7 +4,8 @@ namespace LowRankTrainer.Config;
 public sealed record ModelConfig
 {
     /// <summary>
-    /// <c>mlp</c>, <c>lenet5</c> (LeCun et al. 1998, as used by Li et al. 2018's intrinsic-dimension study) or <c>cnn</c>;
+    /// <c>mlp</c>, <c>lenet5</c> (LeCun et al. 1998, as used by Li et al. 2018's intrinsic-dimension study), <c>cnn</c> or
+    /// <c>linear</c> (one Linear layer named <c>linear</c>, d_in → d_out from the data; <see cref="Models.LinearModel"/>);
     /// or a transformer family by HF's <c>model_type</c> (<c>gpt2</c>, …), built from <see cref="HfConfig"/> or loaded from
     /// <see cref="Pretrained"/> (an HF checkpoint folder).
     /// </summary>
@@ -49,4 +50,13 @@ public sealed record ModelConfig
     /// must equal <see cref="Name"/>). Not used with <see cref="Pretrained"/>, whose folder has its own.
     /// </summary>
     public string? HfConfig { get; init; }
+
+    /// <summary><c>linear</c>: whether the layer has a bias b (y = W x + b); false gives the pure linear map y = W x.</summary>
+    public bool Bias { get; init; } = true;
+
+    /// <summary>
+    /// <c>linear</c>: the initial weights. <c>default</c>: PyTorch's nn.Linear initialisation drawn from <c>train.seed</c>;
+    /// <c>zeros</c>: W₀ = 0 (and b₀ = 0), so the learned map is the adapter's update alone.
+    /// </summary>
+    public string Init { get; init; } = "default";
 }

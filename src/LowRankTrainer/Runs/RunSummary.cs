@@ -65,6 +65,13 @@ public sealed record RunSummary
     /// <summary>Embedding losses: final nearest-centroid accuracy of every (hidden layer, dim) sub-network, keyed "layer:dim"; null otherwise.</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByLayerDim { get; init; }
 
+    /// <summary>
+    /// Final task-specific evaluation metrics by name; null for tasks that have none. synthetic_linear:
+    /// <c>effective_rank</c> (numerical rank of the learned map) and <c>rank_floor</c> (the Eckart–Young error of that rank
+    /// on the target; LinearMapMetrics in Training).
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? EvalMetrics { get; init; }
+
     /// <summary>Seconds this process spent in the run (setup, training, evaluation, saving).</summary>
     public double TrainRuntime { get; init; }
 

@@ -6,20 +6,21 @@ namespace LowRankTrainer.Training;
 
 /// <summary>
 /// The train and eval datasets of a run, loaded from <c>data.*</c>: Fashion-MNIST's train/test
-/// splits, a CSV/JSONL file (<c>data.path</c>) with an optional eval file (<c>data.eval_path</c>), or a
-/// text dataset (<see cref="TextTrainingData"/>). Disposing frees the datasets it loaded (never
-/// caller-supplied ones).
+/// splits, a CSV/JSONL file (<c>data.path</c>) with an optional eval file (<c>data.eval_path</c>), a
+/// text dataset (<see cref="TextTrainingData"/>), or the synthetic linear task (<see cref="SyntheticLinear"/>,
+/// with its target map). Disposing frees what it loaded (never caller-supplied datasets).
 /// </summary>
 public sealed class TrainingData : IDisposable
 {
     private readonly bool _owned;
 
-    private TrainingData(TensorDataset train, TensorDataset? eval, bool owned, int? padTokenId = null)
+    private TrainingData(TensorDataset train, TensorDataset? eval, bool owned, int? padTokenId = null, Tensor? targetMap = null)
     {
         Train = train;
         Eval = eval;
         _owned = owned;
         PadTokenId = padTokenId;
+        TargetMap = targetMap;
     }
 
     /// <summary>The training samples.</summary>
@@ -33,6 +34,15 @@ public sealed class TrainingData : IDisposable
     /// <c>data.pad_token_id</c> (or null) for language modelling, whose rows are never padded; null otherwise.
     /// </summary>
     public int? PadTokenId { get; }
+
+    /// <summary>
+    /// synthetic_linear: the map T [d_out, d_in] (float64) whose values y = T x the samples hold, for the evaluation's
+    /// effective-rank and Eckart–Young metrics (<see cref="LinearMapMetrics"/>); null for every other dataset.
+    /// </summary>
+    public Tensor? TargetMap { get; }
+
+    /// <summary>synthetic_linear: the output width d_out (the targets are d_out-vectors); null for every other dataset.</summary>
+    public long? OutputFeatures => TargetMap?.Size(0);
 
     /// <summary>Wraps caller-owned datasets.</summary>
     public static TrainingData Borrow(TensorDataset train, TensorDataset? eval) => new(train, eval, owned: false);
@@ -50,6 +60,7 @@ public sealed class TrainingData : IDisposable
         if (config.Classes.Count == 0) return all;
         using (all)
         {
+            if (all.TargetMap is not null) throw new ArgumentException($"data.classes picks classes, but data.dataset {config.Dataset} is a regression", nameof(config));
             var train = ClassSubset.Select(all.Train, config.Classes, "data.classes (training split)");
             try
             {
@@ -81,9 +92,9 @@ public sealed class TrainingData : IDisposable
             all.Dispose();
             throw;
         }
-        // The eval set changes hands; only the full training set is freed.
+        // The eval set and the target map change hands; only the full training set is freed.
         all.Train.Dispose();
-        return new TrainingData(train, all.Eval, owned: true, all.PadTokenId);
+        return new TrainingData(train, all.Eval, owned: true, all.PadTokenId, all.TargetMap);
     }
 
     private static TrainingData LoadAll(DataConfig config, LossConfig loss)
@@ -127,8 +138,26 @@ public sealed class TrainingData : IDisposable
                 var (train, eval, pad) = TextTrainingData.Load(config);
                 return new TrainingData(train, eval, owned: true, pad);
             }
+            case "synthetic_linear":
+            {
+                if (loss.Name != "mse") throw new ArgumentException($"data.dataset synthetic_linear needs loss.name mse, not {loss.Name}", nameof(loss));
+                var map = SyntheticLinear.Target(config.SyntheticDim, config.SyntheticTarget, config.SyntheticSeed);
+                TensorDataset? train = null;
+                try
+                {
+                    // Training and evaluation use the same d basis inputs: the task is fitting T, not generalising.
+                    train = SyntheticLinear.Dataset(map);
+                    return new TrainingData(train, SyntheticLinear.Dataset(map), owned: true, targetMap: map);
+                }
+                catch
+                {
+                    train?.Dispose();
+                    map.Dispose();
+                    throw;
+                }
+            }
             default:
-                throw new ArgumentException($"unknown data.dataset '{config.Dataset}'; known: fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown", nameof(config));
+                throw new ArgumentException($"unknown data.dataset '{config.Dataset}'; known: fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, synthetic_linear", nameof(config));
         }
     }
 
@@ -138,5 +167,6 @@ public sealed class TrainingData : IDisposable
         if (!_owned) return;
         Train.Dispose();
         Eval?.Dispose();
+        TargetMap?.Dispose();
     }
 }

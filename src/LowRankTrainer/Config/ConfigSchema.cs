@@ -63,6 +63,7 @@ internal static class ConfigSchema
         Section<ModelConfig>("model", c => c.Model, (c, s) => c with { Model = s },
             F<ModelConfig, string>("name", ValueKind.String, r => r.Name, (r, v) => r with { Name = v }),
             F<ModelConfig, IReadOnlyList<int>>("hidden_sizes", ValueKind.IntList, r => r.HiddenSizes, (r, v) => r with { HiddenSizes = v }),
+            F<ModelConfig, int>("num_blocks", ValueKind.Int, r => r.NumBlocks, (r, v) => r with { NumBlocks = v }),
             F<ModelConfig, int>("num_classes", ValueKind.Int, r => r.NumClasses, (r, v) => r with { NumClasses = v }),
             F<ModelConfig, int>("in_channels", ValueKind.Int, r => r.InChannels, (r, v) => r with { InChannels = v }),
             F<ModelConfig, int>("image_size", ValueKind.Int, r => r.ImageSize, (r, v) => r with { ImageSize = v }),

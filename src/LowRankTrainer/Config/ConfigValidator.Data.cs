@@ -30,6 +30,7 @@ internal sealed partial class ConfigValidator
             }
         }
         Range(d.MaxSamples is null or >= 1, "data.max_samples", "null or >= 1", d.MaxSamples);
+        CheckTransform(d);
         if (d.Dataset is "csv" or "jsonl")
         {
             if (string.IsNullOrWhiteSpace(d.Path)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.path (the training file)");
@@ -64,6 +65,20 @@ internal sealed partial class ConfigValidator
         if (d.Path is not null) Add("data.path", ConfigErrorCodes.Conflict, "data.dataset synthetic_linear is generated (data.synthetic_dim, synthetic_target, synthetic_seed); remove data.path");
         if (d.EvalPath is not null) Add("data.eval_path", ConfigErrorCodes.Conflict, "data.dataset synthetic_linear evaluates on its own d basis inputs; remove data.eval_path");
         if (d.Classes.Count > 0) Add("data.classes", ConfigErrorCodes.Conflict, "data.classes picks classes, but data.dataset synthetic_linear is a regression");
+    }
+
+    /// <summary><c>data.transform</c>: a known name, on image data only, and a seed only with a transform to seed.</summary>
+    private void CheckTransform(DataConfig d)
+    {
+        Choice("data.transform", d.Transform, [.. DataConfig.Transforms]);
+        if (d.Transform == "permute_pixels" && d.Dataset != "fashion_mnist" && Datasets.Contains(d.Dataset))
+        {
+            Add("data.transform", ConfigErrorCodes.Conflict, $"data.transform permute_pixels permutes image pixels: it needs an image dataset (fashion_mnist), not data.dataset {d.Dataset}");
+        }
+        if (d.Transform == "none" && d.TransformSeed != new DataConfig().TransformSeed)
+        {
+            Add("data.transform_seed", ConfigErrorCodes.Conflict, "data.transform_seed seeds data.transform, which is none; set data.transform: permute_pixels or remove data.transform_seed");
+        }
     }
 
     private void CheckText(DataConfig d, ModelConfig m)

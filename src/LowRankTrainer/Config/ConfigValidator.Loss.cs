@@ -103,6 +103,13 @@ internal sealed partial class ConfigValidator
         if (l.LabelSmoothing != 0) Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing does not apply to loss.type {type} (at {At("loss.type")})");
         if (data.Dataset != "fashion_mnist") Add("data.dataset", ConfigErrorCodes.Conflict, $"loss.type {type} trains on two augmented views of each image and needs data.dataset fashion_mnist (got {data.Dataset}, at {At("loss.type")})");
         if (m.Name != "mlp") Add("model.name", ConfigErrorCodes.Conflict, $"loss.type {type} needs model.name mlp (its hidden layers are the embeddings), got {m.Name} (at {At("loss.type")})");
+        if (data.Transform == "permute_pixels")
+        {
+            // TwoViews shifts each image by up to 2 pixels on the 28×28 grid; on a permuted image that sends every pixel
+            // to the place of an unrelated one, so the views are scrambles of the image, not translations of it.
+            // Permuting after the views would work but would need the augmentation to know π; no study needs it yet.
+            Add("data.transform", ConfigErrorCodes.Conflict, $"data.transform permute_pixels cannot be used with loss.type {type}: its two views shift each image by a few pixels, which on permuted pixels scrambles the image instead of moving it (at {At("loss.type")})");
+        }
         if (a.Method != AdapterConfigMapper.None || a.ModulesToSave.Count > 0)
         {
             Add(a.Method != AdapterConfigMapper.None ? "adapter.method" : "adapter.modules_to_save", ConfigErrorCodes.Conflict,

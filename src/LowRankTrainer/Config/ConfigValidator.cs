@@ -11,7 +11,7 @@ namespace LowRankTrainer.Config;
 /// </summary>
 internal sealed partial class ConfigValidator
 {
-    private static readonly string[] Models = ["mlp", "lenet5", "cnn", "linear", .. TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal)];
+    private static readonly string[] Models = ["mlp", "resmlp", "lenet5", "cnn", "linear", .. TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal)];
     private static readonly string[] Inits = ["default", "zeros"];
     private static readonly string[] Tasks = ["sequence_classification", "causal_lm"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
@@ -102,6 +102,7 @@ internal sealed partial class ConfigValidator
         {
             if (string.IsNullOrWhiteSpace(m.PretrainedSkip[i])) Add($"model.pretrained_skip[{i}]", ConfigErrorCodes.OutOfRange, "model.pretrained_skip entries must be module names, not empty");
         }
+        CheckResMlp(m);
         if (m.Name is "lenet5" or "cnn")
         {
             // Both convolutional models are laid out for 1x28x28 images (Fashion-MNIST).
@@ -122,9 +123,25 @@ internal sealed partial class ConfigValidator
         }
         if (data.Dataset == "fashion_mnist")
         {
-            if (m.ImageSize != 28 && m.Name == "mlp") Add("model.image_size", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 28x28 images, but model.image_size is {m.ImageSize}");
-            if (m.InChannels != 1 && m.Name == "mlp") Add("model.in_channels", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 1 channel, but model.in_channels is {m.InChannels}");
+            if (m.ImageSize != 28 && m.Name is "mlp" or "resmlp") Add("model.image_size", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 28x28 images, but model.image_size is {m.ImageSize}");
+            if (m.InChannels != 1 && m.Name is "mlp" or "resmlp") Add("model.in_channels", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 1 channel, but model.in_channels is {m.InChannels}");
         }
+    }
+
+    /// <summary><c>resmlp</c>: one width, at least one block, no dropout; <c>model.num_blocks</c> for it alone.</summary>
+    private void CheckResMlp(ModelConfig m)
+    {
+        if (m.Name != "resmlp")
+        {
+            if (m.NumBlocks != new ModelConfig().NumBlocks) Add("model.num_blocks", ConfigErrorCodes.Conflict, $"model.num_blocks applies to model.name resmlp only, but model.name is {m.Name}");
+            return;
+        }
+        Range(m.NumBlocks >= 1, "model.num_blocks", ">= 1", m.NumBlocks);
+        if (m.HiddenSizes.Count != 1)
+        {
+            Add("model.hidden_sizes", ConfigErrorCodes.Conflict, $"model.name resmlp takes exactly one model.hidden_sizes value, the width of the stem and of every block (e.g. [128]), got [{string.Join(", ", m.HiddenSizes)}]");
+        }
+        if (m.Dropout != 0) Add("model.dropout", ConfigErrorCodes.Conflict, $"model.name resmlp has no dropout layers, but model.dropout is {Format(m.Dropout)}; set it to 0");
     }
 
     private void CheckAdapterAndLoss(AdapterConfig a, LossConfig l)

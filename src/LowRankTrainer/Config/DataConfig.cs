@@ -47,6 +47,23 @@ public sealed record DataConfig
     /// </summary>
     public IReadOnlyList<int> Classes { get; init; } = [];
 
+    /// <summary>The values <see cref="Transform"/> accepts.</summary>
+    public static IReadOnlyList<string> Transforms { get; } = ["none", "permute_pixels"];
+
+    /// <summary>
+    /// A fixed transform of every image of both splits (image datasets only: fashion_mnist). <c>none</c>: the images
+    /// as loaded; <c>permute_pixels</c>: one random permutation π of the 784 pixel positions, drawn from
+    /// <see cref="TransformSeed"/>, moves pixel i of every image to position π(i) — "permuted MNIST" (Goodfellow et al.
+    /// 2013), a high-rank shift for a model pretrained on the original images (<see cref="LowRankTrainer.Data.PixelPermutation"/>).
+    /// It composes with <see cref="Classes"/>, <see cref="Normalize"/> (a per-pixel-constant map, so the order does not
+    /// matter) and <see cref="MaxSamples"/> (both act on rows). The embedding losses reject it: their shift
+    /// augmentation moves pixels by their neighbourhood, which the permutation destroys.
+    /// </summary>
+    public string Transform { get; init; } = "none";
+
+    /// <summary>Seed of <see cref="Transform"/>'s permutation: the same seed gives the same π on every machine (any integer).</summary>
+    public int TransformSeed { get; init; }
+
     /// <summary>
     /// Cap on the training rows (samples, or packed blocks for language modelling), applied after any
     /// split and <see cref="Classes"/>: the first rows are kept. Null: every row. Handy for quick runs.

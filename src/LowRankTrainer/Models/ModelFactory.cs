@@ -9,7 +9,7 @@ namespace LowRankTrainer.Models;
 public static class ModelFactory
 {
     /// <summary>The names <see cref="Create"/> accepts.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["mlp", "lenet5", "cnn", "linear"];
+    public static IReadOnlyList<string> Names { get; } = ["mlp", "resmlp", "lenet5", "cnn", "linear"];
 
     /// <summary>
     /// Creates the model, drawing every initial weight from <paramref name="generator"/> (seed it from
@@ -46,10 +46,22 @@ public static class ModelFactory
         {
             "mlp" => new Mlp(flatInputs, config.HiddenSizes, outputs, config.Dropout, generator),
             "linear" => new LinearModel(flatInputs, outputs, config.Bias, config.Init == "zeros", generator),
+            "resmlp" => CreateResMlp(config, inputFeatures, generator),
             "lenet5" => new LeNet5(config.InChannels, config.ImageSize, config.NumClasses, config.Dropout, generator),
             "cnn" => new SmallCnn(config.InChannels, config.ImageSize, config.NumClasses, config.Dropout, generator),
             _ => throw new ArgumentException($"unknown model.name '{config.Name}'; known models: {string.Join(", ", Names)}", nameof(config)),
         };
+    }
+
+    private static ResMlp CreateResMlp(ModelConfig config, long? inputFeatures, Generator generator)
+    {
+        if (config.HiddenSizes.Count != 1)
+        {
+            throw new ArgumentException($"model.name resmlp takes exactly one model.hidden_sizes value (the width of the stem and every block), got [{string.Join(", ", config.HiddenSizes)}]", nameof(config));
+        }
+        if (config.Dropout != 0) throw new ArgumentException($"model.name resmlp has no dropout, but model.dropout is {config.Dropout}", nameof(config));
+        return new ResMlp(inputFeatures ?? (long)config.InChannels * config.ImageSize * config.ImageSize, config.HiddenSizes[0],
+                          config.NumBlocks, config.NumClasses, generator);
     }
 
     /// <summary>

@@ -47,12 +47,46 @@ public sealed class TrainingData : IDisposable
     /// <summary>Wraps caller-owned datasets.</summary>
     public static TrainingData Borrow(TensorDataset train, TensorDataset? eval) => new(train, eval, owned: false);
 
-    /// <summary>Loads what <paramref name="config"/> names, keeping only <c>data.classes</c> when it lists any (<see cref="ClassSubset"/>).</summary>
-    /// <exception cref="ArgumentException">An unknown dataset name, csv/jsonl without a path or label column, or classes the data lacks.</exception>
+    /// <summary>
+    /// Loads what <paramref name="config"/> names, keeping only <c>data.classes</c> when it lists any (<see cref="ClassSubset"/>),
+    /// then the first <c>data.max_samples</c> training rows, then applying <c>data.transform</c> to both splits
+    /// (<see cref="PixelPermutation"/>; last, as it acts on each row alone and so has the fewest rows to touch there).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown dataset name, csv/jsonl without a path or label column, classes the
+    /// data lacks, or an unknown transform or one the dataset does not support.</exception>
     public static TrainingData Load(DataConfig config, LossConfig loss)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Cap(Subset(LoadAll(config, loss), config), config.MaxSamples);
+        return Transform(Cap(Subset(LoadAll(config, loss), config), config.MaxSamples), config);
+    }
+
+    /// <summary><c>data.transform</c>: <c>permute_pixels</c> permutes both splits' images with the one π of <c>data.transform_seed</c>.</summary>
+    private static TrainingData Transform(TrainingData all, DataConfig config)
+    {
+        if (config.Transform == "none") return all;
+        using (all)
+        {
+            if (config.Transform != "permute_pixels")
+            {
+                throw new ArgumentException($"unknown data.transform '{config.Transform}'; known: {string.Join(", ", DataConfig.Transforms)}", nameof(config));
+            }
+            if (config.Dataset != "fashion_mnist")
+            {
+                throw new ArgumentException($"data.transform permute_pixels needs an image dataset (fashion_mnist), not data.dataset {config.Dataset}", nameof(config));
+            }
+            var permutation = PixelPermutation.Create(FashionMnist.ImageSize * FashionMnist.ImageSize, config.TransformSeed);
+            var train = PixelPermutation.Apply(all.Train, permutation);
+            try
+            {
+                var eval = all.Eval is null ? null : PixelPermutation.Apply(all.Eval, permutation);
+                return new TrainingData(train, eval, owned: true, all.PadTokenId);
+            }
+            catch
+            {
+                train.Dispose();
+                throw;
+            }
+        }
     }
 
     private static TrainingData Subset(TrainingData all, DataConfig config)

@@ -200,7 +200,7 @@ public sealed class ConfigErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("model:\n  name: mpl\n", "model.name must be one of mlp, lenet5, cnn, linear, bert, gpt2, llama, roberta (got 'mpl'; did you mean 'mlp'?)")]
+    [InlineData("model:\n  name: mpl\n", "model.name must be one of mlp, resmlp, lenet5, cnn, linear, bert, gpt2, llama, roberta (got 'mpl'; did you mean 'mlp'?)")]
     [InlineData("train:\n  optim: adamw\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw'; did you mean 'adamw_torch'?)")]
     [InlineData("train:\n  optim: adamw_torch_fuse\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw_torch_fuse'; did you mean 'adamw_torch_fused'?)")]
     [InlineData("train:\n  lr_scheduler_type: cosin\n", "train.lr_scheduler_type must be one of linear, cosine, constant (got 'cosin'; did you mean 'cosine'?)")]

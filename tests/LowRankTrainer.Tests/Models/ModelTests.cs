@@ -75,7 +75,7 @@ public class ModelTests
     {
         var e = Assert.Throws<ArgumentException>(() => Create(new ModelConfig { Name = "resnet" }));
         Assert.Contains("'resnet'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("mlp, lenet5, cnn", e.Message, StringComparison.Ordinal);
+        Assert.Contains("mlp, resmlp, lenet5, cnn", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,8 @@ namespace LowRankTrainer.Experiments;
 /// <param name="Config">The config file, relative to the experiment folder.</param>
 /// <param name="Set">Overrides for every run, as <c>key=value</c>.</param>
 /// <param name="Grid">Swept axes, as <c>key=[v1, v2]</c>.</param>
+/// <param name="Zip">Axes that vary together (<c>zip: {adapter.r: [1, 2], adapter.lora_alpha: [1, 2]}</c>: run i takes
+/// value i of each), as <c>key=[v1, v2]</c>; the zipped combination is one more axis of the grid, varying slowest.</param>
 /// <param name="Inputs">Config key → earlier group (of one run) whose run folder's <c>final/</c> the key receives
 /// (<c>model.pretrained: pretrain</c>).</param>
 /// <param name="QuickSet">Extra overrides of the quick version.</param>
@@ -18,6 +20,7 @@ public sealed record RunGroup(
     string Config,
     IReadOnlyList<string> Set,
     IReadOnlyList<string> Grid,
+    IReadOnlyList<string> Zip,
     IReadOnlyDictionary<string, string> Inputs,
     IReadOnlyList<string> QuickSet,
     IReadOnlyList<string> QuickGrid,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LowRankTrainer.Config;
+using LowRankTrainer.Runs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -14,7 +15,7 @@ namespace LowRankTrainer.Experiments;
 public static partial class ManifestReader
 {
     private static readonly string[] TopKeys = ["title", "paper", "names", "labels", "quick", "groups", "tables", "plots"];
-    private static readonly string[] GroupKeys = ["name", "config", "set", "grid", "inputs", "quick"];
+    private static readonly string[] GroupKeys = ["name", "config", "set", "grid", "zip", "inputs", "quick"];
     private static readonly string[] QuickKeys = ["set", "grid", "skip"];
     private static readonly string[] TableKeys = ["name", "title", "groups", "where", "rows", "columns", "best", "x", "metric", "thresholds", "seed_key"];
     private static readonly string[] ColumnKeys = ["metric", "label", "scale", "digits", "aggregate", "pivot", "groups", "where"];
@@ -66,7 +67,10 @@ public static partial class ManifestReader
                 if (groups.All(x => x.Name != source)) throw r.Error(g, $"group {name}: inputs.{key} names '{source}', which is not an earlier group");
             }
             var (qs, qg, skip) = r.Quick(r.Mapping(g, "quick"), allowSkip: true);
-            groups.Add(new RunGroup(name, config, r.Overrides(g, "set"), r.Axes(g, "grid"), inputs, qs, qg, skip));
+            var zip = r.Axes(g, "zip");
+            var zipLengths = zip.Select(z => SweepPlan.Parse([z]).Axes[0].Values.Count).Distinct().ToList();
+            if (zipLengths.Count > 1) throw r.Error(g["zip"], $"group {name}: the zip lists must have one length (they vary together); got {string.Join(", ", zipLengths)}");
+            groups.Add(new RunGroup(name, config, r.Overrides(g, "set"), r.Axes(g, "grid"), zip, inputs, qs, qg, skip));
         }
         var groupNames = groups.Select(x => x.Name).ToList();
 

@@ -12,7 +12,7 @@ public sealed record PlannedRun(RunGroup Group, string Name, string ConfigPath, 
     /// <summary>
     /// Every run of <paramref name="manifest"/>, group by group in manifest order. The quick version applies the
     /// experiment's and the group's quick overrides, replaces the axes they name (the group's quick grid may also add
-    /// axes), and leaves out groups marked <c>skip</c>.
+    /// axes), keeps only the first zipped combination, and leaves out groups marked <c>skip</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A grid cannot be parsed.</exception>
     public static IReadOnlyList<PlannedRun> Plan(ExperimentManifest manifest, bool quick)
@@ -41,10 +41,18 @@ public sealed record PlannedRun(RunGroup Group, string Name, string ConfigPath, 
                 }
             }
             var grid = SweepPlan.Parse(axes.Select(a => $"{a.Key}=[{string.Join(", ", a.Values)}]").ToList());
-            foreach (var combination in grid.Combinations())
+            var zipped = SweepPlan.Parse(group.Zip).Axes;
+            IReadOnlyList<IReadOnlyList<(string Key, string Value)>> zipCombinations = zipped.Count == 0
+                ? [[]]
+                : Enumerable.Range(0, quick ? 1 : zipped[0].Values.Count).Select(i => (IReadOnlyList<(string, string)>)zipped.Select(a => (a.Key, a.Values[i])).ToList()).ToList();
+            foreach (var zip in zipCombinations)
             {
-                runs.Add(new PlannedRun(group, SweepPlan.RunName(combination), Path.Combine(manifest.Folder, group.Config),
-                    [.. overrides, .. combination.Select(c => $"{c.Key}={c.Value}")]));
+                foreach (var combination in grid.Combinations())
+                {
+                    IReadOnlyList<(string Key, string Value)> all = [.. zip, .. combination];
+                    runs.Add(new PlannedRun(group, SweepPlan.RunName(all), Path.Combine(manifest.Folder, group.Config),
+                        [.. overrides, .. all.Select(c => $"{c.Key}={c.Value}")]));
+                }
             }
         }
         return runs;

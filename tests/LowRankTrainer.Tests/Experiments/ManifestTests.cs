@@ -43,6 +43,10 @@ public sealed class ManifestTests : IDisposable
           - name: extra
             config: configs/a.yaml
             quick: {skip: true}
+          - name: zipped
+            config: configs/a.yaml
+            zip: {adapter.r: [1, 2, 4], adapter.lora_alpha: [2, 4, 8]}
+            grid: {train.seed: [1, 2]}
         tables:
           - name: acc
             rows: [group, adapter.r]
@@ -64,7 +68,7 @@ public sealed class ManifestTests : IDisposable
     {
         var m = Read(Valid);
         Assert.Equal("exp-one", m.Name);
-        Assert.Equal(["pretrain", "adapt", "extra"], m.Groups.Select(g => g.Name));
+        Assert.Equal(["pretrain", "adapt", "extra", "zipped"], m.Groups.Select(g => g.Name));
         Assert.Equal(["checkpoint.save_strategy=\"no\"", "model.hidden_sizes=[8, 8]"], m.Groups[0].Set);
         Assert.Equal(["adapter.r=[2, 4]", "train.seed=[1, 2, 3]", "model.hidden_sizes=[[8], [8, 8]]"], m.Groups[1].Grid);
         Assert.Equal("pretrain", m.Groups[1].Inputs["model.pretrained"]);
@@ -82,12 +86,16 @@ public sealed class ManifestTests : IDisposable
     {
         var m = Read(Valid);
         var full = PlannedRun.Plan(m, quick: false);
-        Assert.Equal(1 + 2 * 3 * 2 + 1, full.Count);
+        Assert.Equal(1 + 2 * 3 * 2 + 1 + 3 * 2, full.Count);
+        var zipped = full.Where(r => r.Group.Name == "zipped").ToList();
+        Assert.Equal("adapter.r-1_adapter.lora_alpha-2_train.seed-1", zipped[0].Name);
+        Assert.Equal(["adapter.r=4", "adapter.lora_alpha=8", "train.seed=2"], zipped[^1].Overrides);
         Assert.Equal("base", full[0].Name);
         Assert.Equal("adapter.r-2_train.seed-1_model.hidden_sizes-8", full[1].Name);
         Assert.Equal(["adapter.r=2", "model.hidden_sizes=[8]", "train.seed=1"], full[1].Overrides.Where(o => !o.StartsWith("checkpoint", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         var quick = PlannedRun.Plan(m, quick: true);
-        Assert.Equal(["pretrain/base", "adapt/adapter.r-2_train.seed-1_model.hidden_sizes-8", "adapt/adapter.r-2_train.seed-1_model.hidden_sizes-8-8"],
+        Assert.Equal(["pretrain/base", "adapt/adapter.r-2_train.seed-1_model.hidden_sizes-8", "adapt/adapter.r-2_train.seed-1_model.hidden_sizes-8-8",
+                "zipped/adapter.r-1_adapter.lora_alpha-2_train.seed-1"],
             quick.Select(r => r.Group.Name + "/" + r.Name));
         Assert.Contains("train.max_steps=5", quick[0].Overrides);
     }
@@ -101,6 +109,7 @@ public sealed class ManifestTests : IDisposable
     [InlineData("groups:\n  - name: a\n    config: configs/a.yaml\ntables:\n  - name: t\n    groups: [zz]\n    columns: [{metric: m}]\n", "table t: 'zz' is not a group")]
     [InlineData("groups:\n  - name: a\n    config: configs/a.yaml\ntables:\n  - name: t\n    x: d\n    metric: m\n    thresholds: [{label: l}]\n", "a threshold has either value (absolute) or baseline (groups), not neither")]
     [InlineData("title: [x\n", "exp-one")]
+    [InlineData("groups:\n  - name: a\n    config: configs/a.yaml\n    zip: {x: [1, 2], y: [1]}\n", "the zip lists must have one length")]
     public void Read_BadManifest_NamesFileLineAndKey(string yaml, string expected)
     {
         var e = Assert.Throws<InvalidDataException>(() => Read(yaml));

@@ -58,13 +58,14 @@ public static class SvgLinePlot
         var y = Axis.Fit(yValues.Min(), yValues.Max(), data.LogY, Bottom, Top, pad: 0.06);
 
         var longest = data.Series.Select(x => x.Name.Length).Concat(data.References.Select(r => r.Label.Length)).DefaultIfEmpty(0).Max();
-        var width = Math.Max(MinWidth, Right + 56 + LegendCharWidth * longest);
+        // Bold 15 px title characters are about 9 px wide; the title is centred over the whole canvas.
+        var width = Math.Max(Math.Max(MinWidth, Right + 56 + LegendCharWidth * longest), 9.0 * data.Title.Length + 40);
         var root = new XElement(Svg + "svg",
             new XAttribute("width", F(width)), new XAttribute("height", F(Height)),
             new XAttribute("viewBox", $"0 0 {F(width)} {F(Height)}"),
             new XAttribute("font-family", "DejaVu Sans, Arial, sans-serif"), new XAttribute("font-size", "12"));
         root.Add(new XElement(Svg + "rect", new XAttribute("width", "100%"), new XAttribute("height", "100%"), new XAttribute("fill", "white")));
-        root.Add(Text((Left + Right) / 2, 24, data.Title, "middle", 15, bold: true));
+        root.Add(Text(width / 2, 24, data.Title, "middle", 15, bold: true));
         root.Add(GridAndTicks(x, y));
         root.Add(new XElement(Svg + "rect", Attr("x", Left), Attr("y", Top), Attr("width", Right - Left), Attr("height", Bottom - Top),
             new XAttribute("fill", "none"), new XAttribute("stroke", "#333")));

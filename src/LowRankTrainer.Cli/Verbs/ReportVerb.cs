@@ -71,6 +71,11 @@ public static class ReportVerb
             return ExitCodes.Failure;
         }
         var succeeded = records.Where(r => r.Status == "success").ToList();
+        // Rows appear in the order of their key values (numbers by value), not in the order the folders were found.
+        foreach (var key in AdHocReport.VaryingKeys(succeeded).Reverse())
+        {
+            succeeded = succeeded.OrderBy(r => r.Value(key) ?? "", ValueOrder.Instance).ToList();
+        }
         if (succeeded.Count == 0)
         {
             stderr.WriteLine($"lrt report: no successful runs (summary.json with status success) under {string.Join(", ", folders)}");

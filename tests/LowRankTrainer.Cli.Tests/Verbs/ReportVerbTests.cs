@@ -29,7 +29,7 @@ public sealed class ReportVerbTests : IDisposable
     [Fact]
     public void Report_GroupsByDifferingKeys_SeedsAreRepeats_AndPlotsAgainstTheNumericKey()
     {
-        foreach (var (d, acc) in new[] { (100, 0.5), (300, 0.6), (1000, 0.7) })
+        foreach (var (d, acc) in new[] { (1000, 0.7), (100, 0.5), (300, 0.6) })
         {
             WriteRun("intrinsic", d, 1, acc);
             WriteRun("intrinsic", d, 2, acc + 0.02);
@@ -40,6 +40,9 @@ public sealed class ReportVerbTests : IDisposable
         Assert.Contains("6 run(s)", output, StringComparison.Ordinal);
         Assert.Contains("| adapter.d | runs | trainable params | eval accuracy % |", output, StringComparison.Ordinal);
         Assert.Contains("| 300 | 2 | 300 | 61.00 ± 1.41 |", output, StringComparison.Ordinal);
+        // Rows in numeric order of d, whatever order the folders were found in.
+        Assert.True(output.IndexOf("| 100 |", StringComparison.Ordinal) < output.IndexOf("| 300 |", StringComparison.Ordinal)
+            && output.IndexOf("| 300 |", StringComparison.Ordinal) < output.IndexOf("| 1000 |", StringComparison.Ordinal), output);
         var svg = XDocument.Load(Path.Combine(outDir, "plots", "runs.svg"));
         var series = Assert.Single(svg.Root!.Elements(Svg + "g"), g => (string?)g.Attribute("class") == "series");
         Assert.Equal(3, series.Elements(Svg + "circle").Count());

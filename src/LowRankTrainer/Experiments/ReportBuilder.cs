@@ -141,18 +141,18 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
     private IEnumerable<PlotSeries> Lines(PlotLayer layer, PlotSpec spec)
     {
         var selected = _records.Where(layer.Filter.Matches).ToList();
-        var wildcard = layer.Y.EndsWith(".*", StringComparison.Ordinal);
+        var wildcard = layer.Y.Contains('*', StringComparison.Ordinal);
         foreach (var (key, runs) in GroupBy(selected, layer.Series))
         {
             var name = key.Count == 0 ? spec.YLabel : string.Join(", ", key.Select(Display));
             var points = new List<PlotPoint>();
             if (wildcard)
             {
-                var prefix = layer.Y[..^1];
-                foreach (var suffix in Suffixes(runs, prefix))
+                foreach (var part in Suffixes(runs, layer.Y))
                 {
-                    if (!ValueOrder.TryNumber(suffix, out var xv)) continue;
-                    if (Stat.Of(runs.Select(r => r.Metric(prefix + suffix)).OfType<double>()) is { } s) points.Add(new PlotPoint(xv, s.Mean * spec.YScale, s.Std * spec.YScale));
+                    if (!ValueOrder.TryNumber(part, out var xv)) continue;
+                    var metric = layer.Y.Replace("*", part, StringComparison.Ordinal);
+                    if (Stat.Of(runs.Select(r => r.Metric(metric)).OfType<double>()) is { } s) points.Add(new PlotPoint(xv, s.Mean * spec.YScale, s.Std * spec.YScale));
                 }
             }
             else
@@ -224,20 +224,30 @@ public sealed class ReportBuilder(IReadOnlyList<RunRecord> records, IReadOnlyDic
                 }));
                 continue;
             }
-            if (!c.Metric.EndsWith(".*", StringComparison.Ordinal))
+            if (!c.Metric.Contains('*', StringComparison.Ordinal))
             {
                 result.Add(c);
                 continue;
             }
-            var prefix = c.Metric[..^1];
-            result.AddRange(Suffixes(runs, prefix).Select(s => c with { Metric = prefix + s, Label = c.Label.Replace("{}", s, StringComparison.Ordinal) }));
+            result.AddRange(Suffixes(runs, c.Metric).Select(s => c with
+            {
+                Metric = c.Metric.Replace("*", s, StringComparison.Ordinal),
+                Label = c.Label.Replace("{}", s, StringComparison.Ordinal),
+            }));
         }
         return result;
     }
 
-    private static IEnumerable<string> Suffixes(IEnumerable<RunRecord> runs, string prefix) =>
-        runs.SelectMany(r => r.Metrics.Keys).Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..])
+    // What the one '*' of a metric pattern stands for in the runs' metrics ("eval_accuracy_by_layer_dim.*:64" → "1", "2", …), in value order.
+    private static IEnumerable<string> Suffixes(IEnumerable<RunRecord> runs, string pattern)
+    {
+        var star = pattern.IndexOf('*', StringComparison.Ordinal);
+        var (head, tail) = (pattern[..star], pattern[(star + 1)..]);
+        return runs.SelectMany(r => r.Metrics.Keys)
+            .Where(k => k.Length > head.Length + tail.Length && k.StartsWith(head, StringComparison.Ordinal) && k.EndsWith(tail, StringComparison.Ordinal))
+            .Select(k => k[head.Length..^tail.Length])
             .Distinct().Order(ValueOrder.Instance);
+    }
 
     private static Stat? Aggregate(List<RunRecord> runs, ColumnSpec column)
     {

@@ -31,8 +31,9 @@ public sealed record BestSpec(string Key, string By, bool Maximize);
 
 /// <summary>
 /// A table column: a metric aggregated over the runs of a row (mean ± sample std, or the first run's value). A metric
-/// ending in <c>.*</c> (<c>eval_accuracy_by_dim.*</c>) expands into one column per suffix the runs hold, in numeric
-/// order, labelled with <see cref="Label"/>'s <c>{}</c> replaced by the suffix.
+/// with one <c>*</c> (<c>eval_accuracy_by_dim.*</c>, <c>eval_accuracy_by_layer_dim.*:64</c>) expands into one column per
+/// value of the <c>*</c> among the runs' metrics, in numeric order, labelled with <see cref="Label"/>'s <c>{}</c>
+/// replaced by that value.
 /// </summary>
 /// <param name="Metric">A summary.json field (dotted for nested maps).</param>
 /// <param name="Label">The column header.</param>
@@ -98,7 +99,8 @@ public sealed record ReferenceLineSpec(string Label, RunFilter? Runs, double Fra
 /// <summary>
 /// One line plot: a series per distinct value of <see cref="Series"/>, a point per distinct x (a config key or a
 /// metric such as <c>num_trainable_params</c>) at the mean y with ± std error bars over the point's runs. A y metric
-/// ending in <c>.*</c> plots every suffix as x (<c>eval_accuracy_by_dim.*</c> → accuracy against nesting size).
+/// with one <c>*</c> plots what the <c>*</c> stands for as x (<c>eval_accuracy_by_dim.*</c> → accuracy against nesting
+/// size; <c>eval_accuracy_by_layer_dim.*:64</c> → against layer at full width).
 /// </summary>
 /// <param name="Name">File name (<c>plots/&lt;name&gt;.svg</c>).</param>
 /// <param name="Title">Plot title.</param>

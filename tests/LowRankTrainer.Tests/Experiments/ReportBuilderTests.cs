@@ -124,6 +124,17 @@ public sealed class ReportBuilderTests
     }
 
     [Fact]
+    public void Wildcard_InTheMiddle_CapturesWhatTheStarStandsFor()
+    {
+        var records = new[] { Run("m", [], ("by_ld.1:64", 0.5), ("by_ld.2:64", 0.6), ("by_ld.2:32", 0.9), ("by_ld.10:64", 0.7)) };
+        var table = new ReportBuilder(records).Table(new TableSpec("t", "T", All, ["group"], [new ColumnSpec("by_ld.*:64", "layer {}", 1, 1)]));
+        Assert.Equal(["group", "runs", "layer 1", "layer 2", "layer 10"], table.Header);
+        Assert.Equal(["m", "1", "0.5", "0.6", "0.7"], table.Rows[0]);
+        var plot = new ReportBuilder(records).Plot(new PlotSpec("p", "P", All, "*", "by_ld.*:64", [], "layer", "acc"));
+        Assert.Equal([(1.0, 0.5), (2.0, 0.6), (10.0, 0.7)], Assert.Single(plot.Series).Points.Select(p => (p.X, p.Y)));
+    }
+
+    [Fact]
     public void PivotColumns_LineUpWithWildcardColumnsOfTheSameLabel()
     {
         var records = new[]

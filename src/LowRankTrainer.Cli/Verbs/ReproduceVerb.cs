@@ -69,7 +69,8 @@ public static class ReproduceVerb
             quick ? Path.Combine(output, "runs") : Path.Combine(root, "runs", "experiments", manifest.Name),
             Path.Combine(output, "results"),
             $"lrt reproduce {manifest.Name}{(quick ? " --quick" : "")}",
-            ExperimentLocator.Revision(root));
+            ExperimentLocator.Revision(root),
+            root);
         var runner = new ExperimentRunner(manifest, paths, stdout, stderr);
         if (dryRun) return DryRun(manifest, runner, quick, stdout);
 

@@ -14,7 +14,9 @@ namespace LowRankTrainer.Experiments;
 /// provenance.json; small, committed for the full version).</param>
 /// <param name="Command">The command line, recorded in provenance.json and results.md.</param>
 /// <param name="Revision">The source revision (git), recorded likewise.</param>
-public sealed record ExperimentPaths(bool Quick, string RunsRoot, string ResultsRoot, string Command, string Revision);
+/// <param name="RepositoryRoot">Where relative data, tokenizer and model paths of the configs are found when they are
+/// not found from the working directory (configs name them relative to the repository root, where lrt usually runs).</param>
+public sealed record ExperimentPaths(bool Quick, string RunsRoot, string ResultsRoot, string Command, string Revision, string? RepositoryRoot = null);
 
 /// <summary>What <see cref="ExperimentRunner.Run"/> did.</summary>
 /// <param name="Records">Every planned run that has results, in plan order.</param>
@@ -106,7 +108,7 @@ public sealed class ExperimentRunner(ExperimentManifest manifest, ExperimentPath
 
     private string? Train(PlannedRun run, IReadOnlyList<string> inputs, CancellationToken token, ref int ran, ref int failed)
     {
-        var config = Load(run, inputs);
+        var config = Rooted(Load(run, inputs));
         config = config with { Train = config.Train with { OutputDir = Path.Combine(paths.RunsRoot, run.Group.Name), RunName = run.Name } };
         TrainResult result;
         try
@@ -143,6 +145,21 @@ public sealed class ExperimentRunner(ExperimentManifest manifest, ExperimentPath
         };
         File.WriteAllText(Path.Combine(target, ProvenanceFile), JsonSerializer.Serialize(provenance, IndentedJson) + "\n");
         return result.RunDirectory;
+    }
+
+    // A relative file the working directory does not have but the repository root does is taken from the root, so an
+    // experiment runs the same from anywhere (tests run it from their build folder).
+    private ExperimentConfig Rooted(ExperimentConfig c)
+    {
+        string? Fix(string? path) =>
+            path is null || Path.IsPathRooted(path) || paths.RepositoryRoot is null || File.Exists(path) || Directory.Exists(path)
+                ? path
+                : File.Exists(Path.Combine(paths.RepositoryRoot, path)) || Directory.Exists(Path.Combine(paths.RepositoryRoot, path)) ? Path.Combine(paths.RepositoryRoot, path) : path;
+        return c with
+        {
+            Model = c.Model with { HfConfig = Fix(c.Model.HfConfig), Pretrained = Fix(c.Model.Pretrained) },
+            Data = c.Data with { Path = Fix(c.Data.Path), EvalPath = Fix(c.Data.EvalPath), Tokenizer = Fix(c.Data.Tokenizer) },
+        };
     }
 
     private static ExperimentConfig Load(PlannedRun run, IReadOnlyList<string> inputs)

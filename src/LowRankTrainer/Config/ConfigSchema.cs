@@ -139,6 +139,7 @@ internal static class ConfigSchema
             F<DataConfig, bool>("drop_last", ValueKind.Bool, r => r.DropLast, (r, v) => r with { DropLast = v }),
             F<DataConfig, IReadOnlyList<int>>("classes", ValueKind.IntList, r => r.Classes, (r, v) => r with { Classes = v }),
             F<DataConfig, int?>("max_samples", ValueKind.NullableInt, r => r.MaxSamples, (r, v) => r with { MaxSamples = v }),
+            F<DataConfig, int?>("max_eval_samples", ValueKind.NullableInt, r => r.MaxEvalSamples, (r, v) => r with { MaxEvalSamples = v }),
             F<DataConfig, string?>("tokenizer", ValueKind.NullableString, r => r.Tokenizer, (r, v) => r with { Tokenizer = v }),
             F<DataConfig, string>("text_field", ValueKind.String, r => r.TextField, (r, v) => r with { TextField = v }),
             F<DataConfig, string>("label_field", ValueKind.String, r => r.LabelField, (r, v) => r with { LabelField = v }),

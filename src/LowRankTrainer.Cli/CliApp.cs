@@ -19,6 +19,8 @@ public static class CliApp
         ("sweep", "train a config over a grid of values: lrt sweep <config.yaml> key=[v1,v2,...] ... [--dry-run]", SweepVerb.Run),
         ("validate", "check a config, reporting every error as file(line,col)", ValidateVerb.Run),
         ("print-config", "print a config fully resolved (base, overrides, defaults)", PrintConfigVerb.Run),
+        ("reproduce", "rerun a paper experiment's missing runs and regenerate its tables and plots: lrt reproduce <name> [--quick]", ReproduceVerb.Run),
+        ("report", "tables and plots over any runs: lrt report <run dirs...> [--out DIR] [--x KEY]", ReportVerb.Run),
         ("ls", "list the shipped configs, or the runs in a folder (lrt ls runs [dir])", LsVerb.Run),
         ("inspect", "parameter table of a config's model, or the tensors of a checkpoint", InspectVerb.Run),
         ("info", "what libtorch the shim runs on (version, CUDA, ABI, BLAS, threads), plus a self-check", Info),

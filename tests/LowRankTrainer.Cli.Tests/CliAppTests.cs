@@ -4,13 +4,7 @@ namespace LowRankTrainer.Cli.Tests;
 
 public class CliAppTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(CliApp.Run, args);
 
     [Fact]
     public void Info_PrintsBuildInfoJson_AndPassesSelfCheck()

@@ -78,7 +78,9 @@ public static class InspectVerb
     internal static Module BuildModel(ExperimentConfig config, out AdapterModel? adapter)
     {
         using var generator = new Generator(unchecked((ulong)config.Train.Seed));
-        var model = ModelFactory.Build(config.Model, generator, loss: config.Loss);
+        // synthetic_linear fixes the model's widths in the config (d inputs, d outputs); other data sizes it at load time.
+        long? width = config.Data.Dataset == "synthetic_linear" ? config.Data.SyntheticDim : null;
+        var model = ModelFactory.Build(config.Model, generator, width, config.Loss, outputFeatures: width);
         try
         {
             var options = AdapterConfigMapper.ToOptions(config.Adapter, config.Train.Seed);

@@ -1,9 +1,11 @@
+using LowRankTrainer.Data;
+
 namespace LowRankTrainer.Config;
 
 /// <summary>The <c>data</c> section's checks: the dataset name, the keys each dataset needs, and keys set for a dataset that ignores them.</summary>
 internal sealed partial class ConfigValidator
 {
-    private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl", "text_jsonl", "text_csv", "spam_assassin", "text_lm", "brown", "brown_pairs"];
+    private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl", "text_jsonl", "text_csv", "spam_assassin", "text_lm", "brown", "brown_pairs", "synthetic_linear"];
     private static readonly string[] TextClassification = ["text_jsonl", "text_csv", "spam_assassin"];
     private static readonly string[] TextFiles = ["text_jsonl", "text_csv"];
     private static readonly string[] LanguageModelling = ["text_lm", "brown"];
@@ -12,8 +14,9 @@ internal sealed partial class ConfigValidator
     private static readonly string[] Text = [.. TextClassification, .. LanguageModelling, .. TextPairs];
     // Datasets whose rows are max_length-token texts (classification texts, or the two texts of a pair).
     private static readonly string[] FixedLengthText = [.. TextClassification, .. TextPairs];
+    private static readonly string[] Synthetic = ["synthetic_linear"];
 
-    private void CheckData(DataConfig d, ModelConfig m)
+    private void CheckData(DataConfig d, ModelConfig m, LossConfig l)
     {
         Choice("data.dataset", d.Dataset, Datasets);
         var seen = new HashSet<int>();
@@ -31,6 +34,7 @@ internal sealed partial class ConfigValidator
         }
         Range(d.MaxSamples is null or >= 1, "data.max_samples", "null or >= 1", d.MaxSamples);
         Range(d.MaxEvalSamples is null or >= 1, "data.max_eval_samples", "null or >= 1", d.MaxEvalSamples);
+        CheckTransform(d);
         if (d.Dataset is "csv" or "jsonl")
         {
             if (string.IsNullOrWhiteSpace(d.Path)) Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.path (the training file)");
@@ -42,7 +46,43 @@ internal sealed partial class ConfigValidator
             Add("data.eval_path", ConfigErrorCodes.Conflict, "data.eval_path applies to csv/jsonl and text datasets only, but data.dataset is fashion_mnist");
         }
         CheckText(d, m);
+        CheckSynthetic(d, m, l);
         CheckDatasetOnlyKeys(d);
+    }
+
+    /// <summary>
+    /// synthetic_linear: a regression of d-vectors (loss.name mse) by a model with d inputs and d outputs (linear or
+    /// mlp); the data is generated, so there are no files or classes to pick.
+    /// </summary>
+    private void CheckSynthetic(DataConfig d, ModelConfig m, LossConfig l)
+    {
+        if (d.Dataset != "synthetic_linear") return;
+        Range(d.SyntheticDim >= 1, "data.synthetic_dim", ">= 1", d.SyntheticDim);
+        Choice("data.synthetic_target", d.SyntheticTarget, [.. SyntheticLinear.Targets]);
+        if (l.Name != "mse")
+            Add("loss.name", ConfigErrorCodes.Conflict, $"data.dataset synthetic_linear regresses the vectors y = T x: it needs loss.name mse, not {l.Name} (at {At("data.dataset")})");
+        if (m.Name is not ("linear" or "mlp"))
+            Add("model.name", ConfigErrorCodes.Conflict, $"data.dataset synthetic_linear needs model.name linear or mlp (d inputs, d outputs), not {m.Name} (at {At("data.dataset")})");
+        // The output width is d; num_classes is read only where it says the same (or keeps its default).
+        if (m.NumClasses != new ModelConfig().NumClasses && m.NumClasses != d.SyntheticDim)
+            Add("model.num_classes", ConfigErrorCodes.Conflict, $"data.dataset synthetic_linear has {d.SyntheticDim} outputs (data.synthetic_dim), but model.num_classes is {m.NumClasses}; leave it out");
+        if (d.Path is not null) Add("data.path", ConfigErrorCodes.Conflict, "data.dataset synthetic_linear is generated (data.synthetic_dim, synthetic_target, synthetic_seed); remove data.path");
+        if (d.EvalPath is not null) Add("data.eval_path", ConfigErrorCodes.Conflict, "data.dataset synthetic_linear evaluates on its own d basis inputs; remove data.eval_path");
+        if (d.Classes.Count > 0) Add("data.classes", ConfigErrorCodes.Conflict, "data.classes picks classes, but data.dataset synthetic_linear is a regression");
+    }
+
+    /// <summary><c>data.transform</c>: a known name, on image data only, and a seed only with a transform to seed.</summary>
+    private void CheckTransform(DataConfig d)
+    {
+        Choice("data.transform", d.Transform, [.. DataConfig.Transforms]);
+        if (d.Transform == "permute_pixels" && d.Dataset != "fashion_mnist" && Datasets.Contains(d.Dataset))
+        {
+            Add("data.transform", ConfigErrorCodes.Conflict, $"data.transform permute_pixels permutes image pixels: it needs an image dataset (fashion_mnist), not data.dataset {d.Dataset}");
+        }
+        if (d.Transform == "none" && d.TransformSeed != new DataConfig().TransformSeed)
+        {
+            Add("data.transform_seed", ConfigErrorCodes.Conflict, "data.transform_seed seeds data.transform, which is none; set data.transform: permute_pixels or remove data.transform_seed");
+        }
     }
 
     private void CheckText(DataConfig d, ModelConfig m)
@@ -107,6 +147,9 @@ internal sealed partial class ConfigValidator
             ("data.block_size", d.BlockSize != defaults.BlockSize, LanguageModelling),
             ("data.test_fraction", d.TestFraction != defaults.TestFraction, Text),
             ("data.split_seed", d.SplitSeed != defaults.SplitSeed, Text),
+            ("data.synthetic_dim", d.SyntheticDim != defaults.SyntheticDim, Synthetic),
+            ("data.synthetic_target", d.SyntheticTarget != defaults.SyntheticTarget, Synthetic),
+            ("data.synthetic_seed", d.SyntheticSeed != defaults.SyntheticSeed, Synthetic),
         ];
         if (!Datasets.Contains(d.Dataset)) return;
         foreach (var (key, _, appliesTo) in keys.Where(k => k.Set && !k.AppliesTo.Contains(d.Dataset)))

@@ -148,6 +148,13 @@ internal sealed partial class ConfigValidator
             Add("data.dataset", ConfigErrorCodes.Conflict,
                 $"loss.type {type} trains on (anchor, positive) pairs: two augmented views of each image (data.dataset fashion_mnist, model.name mlp) or two spans of one document (data.dataset brown_pairs, model.name {transformers}); got data.dataset {data.Dataset} (at {At("loss.type")})");
         }
+        if (data.Transform == "permute_pixels")
+        {
+            // TwoViews shifts each image by up to 2 pixels on the 28×28 grid; on a permuted image that sends every pixel
+            // to the place of an unrelated one, so the views are scrambles of the image, not translations of it.
+            // Permuting after the views would work but would need the augmentation to know π; no study needs it yet.
+            Add("data.transform", ConfigErrorCodes.Conflict, $"data.transform permute_pixels cannot be used with loss.type {type}: its two views shift each image by a few pixels, which on permuted pixels scrambles the image instead of moving it (at {At("loss.type")})");
+        }
         if (a.Method != AdapterConfigMapper.None || a.ModulesToSave.Count > 0)
         {
             Add(a.Method != AdapterConfigMapper.None ? "adapter.method" : "adapter.modules_to_save", ConfigErrorCodes.Conflict,

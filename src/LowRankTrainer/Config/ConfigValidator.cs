@@ -11,7 +11,8 @@ namespace LowRankTrainer.Config;
 /// </summary>
 internal sealed partial class ConfigValidator
 {
-    private static readonly string[] Models = ["mlp", "lenet5", "cnn", .. TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal)];
+    private static readonly string[] Models = ["mlp", "resmlp", "lenet5", "cnn", "linear", .. TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal)];
+    private static readonly string[] Inits = ["default", "zeros"];
     private static readonly string[] Tasks = ["sequence_classification", "causal_lm"];
     private static readonly string[] Losses = ["cross_entropy", "mse"];
     private static readonly string[] LossTypes = [.. LossConfig.Types];
@@ -36,7 +37,7 @@ internal sealed partial class ConfigValidator
         v.CheckAdapterAndLoss(c.Adapter, c.Loss);
         v.CheckMatryoshka(c.Loss, c.Model);
         v.CheckEmbeddingLoss(c.Loss, c.Model, c.Data, c.Adapter);
-        v.CheckData(c.Data, c.Model);
+        v.CheckData(c.Data, c.Model, c.Loss);
         v.CheckTrain(c.Train);
         v.Choice("eval.eval_strategy", c.Eval.EvalStrategy, Strategies);
         v.Range(c.Eval.EvalSteps >= 1, "eval.eval_steps", ">= 1", c.Eval.EvalSteps);
@@ -86,6 +87,14 @@ internal sealed partial class ConfigValidator
         Range(m.InChannels >= 1, "model.in_channels", ">= 1", m.InChannels);
         Range(m.ImageSize >= 1, "model.image_size", ">= 1", m.ImageSize);
         Range(m.Dropout is >= 0 and < 1, "model.dropout", "in [0, 1)", m.Dropout);
+        Choice("model.init", m.Init, Inits);
+        // The MLP and the other models build their layers with biases and nn.Linear's init; only linear reads these.
+        if (m.Name != "linear" && Models.Contains(m.Name))
+        {
+            if (!m.Bias) Add("model.bias", ConfigErrorCodes.Conflict, $"model.bias applies to model.name linear only, not {m.Name}");
+            if (m.Init != new ModelConfig().Init) Add("model.init", ConfigErrorCodes.Conflict, $"model.init applies to model.name linear only, not {m.Name}");
+        }
+        if (m.Name == "linear" && m.Dropout > 0) Add("model.dropout", ConfigErrorCodes.Conflict, "model.name linear has no hidden layers to drop out; remove model.dropout");
         CheckTransformer(m, data);
         if (m.Pretrained is "") Add("model.pretrained", ConfigErrorCodes.OutOfRange, "model.pretrained must be a path (a .safetensors file or a run's folder), or null");
         if (m.PretrainedSkip.Count > 0 && m.Pretrained is null) Add("model.pretrained_skip", ConfigErrorCodes.Conflict, "model.pretrained_skip needs model.pretrained");
@@ -93,6 +102,7 @@ internal sealed partial class ConfigValidator
         {
             if (string.IsNullOrWhiteSpace(m.PretrainedSkip[i])) Add($"model.pretrained_skip[{i}]", ConfigErrorCodes.OutOfRange, "model.pretrained_skip entries must be module names, not empty");
         }
+        CheckResMlp(m);
         if (m.Name is "lenet5" or "cnn")
         {
             // Both convolutional models are laid out for 1x28x28 images (Fashion-MNIST).
@@ -113,9 +123,25 @@ internal sealed partial class ConfigValidator
         }
         if (data.Dataset == "fashion_mnist")
         {
-            if (m.ImageSize != 28 && m.Name == "mlp") Add("model.image_size", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 28x28 images, but model.image_size is {m.ImageSize}");
-            if (m.InChannels != 1 && m.Name == "mlp") Add("model.in_channels", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 1 channel, but model.in_channels is {m.InChannels}");
+            if (m.ImageSize != 28 && m.Name is "mlp" or "resmlp") Add("model.image_size", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 28x28 images, but model.image_size is {m.ImageSize}");
+            if (m.InChannels != 1 && m.Name is "mlp" or "resmlp") Add("model.in_channels", ConfigErrorCodes.Conflict, $"data.dataset fashion_mnist has 1 channel, but model.in_channels is {m.InChannels}");
         }
+    }
+
+    /// <summary><c>resmlp</c>: one width, at least one block, no dropout; <c>model.num_blocks</c> for it alone.</summary>
+    private void CheckResMlp(ModelConfig m)
+    {
+        if (m.Name != "resmlp")
+        {
+            if (m.NumBlocks != new ModelConfig().NumBlocks) Add("model.num_blocks", ConfigErrorCodes.Conflict, $"model.num_blocks applies to model.name resmlp only, but model.name is {m.Name}");
+            return;
+        }
+        Range(m.NumBlocks >= 1, "model.num_blocks", ">= 1", m.NumBlocks);
+        if (m.HiddenSizes.Count != 1)
+        {
+            Add("model.hidden_sizes", ConfigErrorCodes.Conflict, $"model.name resmlp takes exactly one model.hidden_sizes value, the width of the stem and of every block (e.g. [128]), got [{string.Join(", ", m.HiddenSizes)}]");
+        }
+        if (m.Dropout != 0) Add("model.dropout", ConfigErrorCodes.Conflict, $"model.name resmlp has no dropout layers, but model.dropout is {Format(m.Dropout)}; set it to 0");
     }
 
     private void CheckAdapterAndLoss(AdapterConfig a, LossConfig l)

@@ -7,7 +7,9 @@ public sealed record DataConfig
     /// <c>fashion_mnist</c>, <c>csv</c> or <c>jsonl</c> (tabular features); text classification:
     /// <c>text_jsonl</c>, <c>text_csv</c> or <c>spam_assassin</c>; language modelling: <c>text_lm</c>
     /// (a <c>.txt</c> file or a folder of them) or <c>brown</c> (the Brown corpus); text pairs for the embedding
-    /// losses: <c>brown_pairs</c> (two neighbouring <see cref="MaxLength"/>-token spans of one Brown document per pair).
+    /// losses: <c>brown_pairs</c> (two neighbouring <see cref="MaxLength"/>-token spans of one Brown document per pair);
+    /// <c>synthetic_linear</c>: a seeded d×d target map T to regress (<see cref="SyntheticDim"/>, <see cref="SyntheticTarget"/>,
+    /// <see cref="SyntheticSeed"/>; <see cref="Data.SyntheticLinear"/>).
     /// </summary>
     public string Dataset { get; init; } = "fashion_mnist";
 
@@ -45,6 +47,23 @@ public sealed record DataConfig
     /// <c>[5, 6, 7, 8, 9]</c> becomes labels 0–4 and <c>model.num_classes</c> must be 5. Empty: every class.
     /// </summary>
     public IReadOnlyList<int> Classes { get; init; } = [];
+
+    /// <summary>The values <see cref="Transform"/> accepts.</summary>
+    public static IReadOnlyList<string> Transforms { get; } = ["none", "permute_pixels"];
+
+    /// <summary>
+    /// A fixed transform of every image of both splits (image datasets only: fashion_mnist). <c>none</c>: the images
+    /// as loaded; <c>permute_pixels</c>: one random permutation π of the 784 pixel positions, drawn from
+    /// <see cref="TransformSeed"/>, moves pixel i of every image to position π(i) — "permuted MNIST" (Goodfellow et al.
+    /// 2013), a high-rank shift for a model pretrained on the original images (<see cref="LowRankTrainer.Data.PixelPermutation"/>).
+    /// It composes with <see cref="Classes"/>, <see cref="Normalize"/> (a per-pixel-constant map, so the order does not
+    /// matter) and <see cref="MaxSamples"/> (both act on rows). The embedding losses reject it: their shift
+    /// augmentation moves pixels by their neighbourhood, which the permutation destroys.
+    /// </summary>
+    public string Transform { get; init; } = "none";
+
+    /// <summary>Seed of <see cref="Transform"/>'s permutation: the same seed gives the same π on every machine (any integer).</summary>
+    public int TransformSeed { get; init; }
 
     /// <summary>
     /// Cap on the training rows (samples, or packed blocks for language modelling), applied after any
@@ -110,4 +129,17 @@ public sealed record DataConfig
 
     /// <summary>Seed of that split (a SHA-256 hash of the seed and each item's name, so the same on every machine).</summary>
     public int SplitSeed { get; init; }
+
+    /// <summary>synthetic_linear: d, the size of the target map T ∈ R^{d×d} (inputs and outputs have d features; d samples).</summary>
+    public int SyntheticDim { get; init; } = 256;
+
+    /// <summary>
+    /// synthetic_linear: the target's spectrum. <c>gaussian</c>: i.i.d. N(0, 1) entries (full rank, Marchenko–Pastur
+    /// spectrum: a few large singular values, a long tail); <c>orthogonal</c>: Q of the QR of a Gaussian matrix (full
+    /// rank, flat spectrum: every singular value equal). Either is scaled to ‖T‖²_F = d².
+    /// </summary>
+    public string SyntheticTarget { get; init; } = "gaussian";
+
+    /// <summary>synthetic_linear: the seed of the generator that draws T (independent of <c>train.seed</c>, so every run of a sweep fits the same T).</summary>
+    public int SyntheticSeed { get; init; }
 }

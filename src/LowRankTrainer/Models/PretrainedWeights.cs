@@ -75,7 +75,7 @@ public static class PretrainedWeights
                 var parts = new List<string>();
                 if (missing.Count > 0) parts.Add($"lacks {string.Join(", ", missing)}");
                 if (unexpected.Count > 0) parts.Add($"holds tensors the model does not have: {string.Join(", ", unexpected)}");
-                throw new InvalidDataException($"model.pretrained: {file} {string.Join("; ", parts)} (was it trained with another model.name or model.hidden_sizes?)");
+                throw new InvalidDataException($"model.pretrained: {file} {string.Join("; ", parts)} (was it trained with another model.name, model.hidden_sizes or model.num_blocks?)");
             }
             var kept = all.Where(e => !Skipped(e.Key)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
             try

@@ -44,6 +44,12 @@ public sealed record RunSummary
     /// <summary>Mean training loss over the last logging window (or the last step).</summary>
     public double? TrainLoss { get; init; }
 
+    /// <summary>
+    /// The training loss of the first optimizer step (logged when <c>logging.logging_first_step</c> is true; null
+    /// otherwise or after a resume): how good an adapter's initialisation is before any update (LoRA-SB's claim).
+    /// </summary>
+    public double? FirstTrainLoss { get; init; }
+
     /// <summary>Final evaluation loss.</summary>
     public double? EvalLoss { get; init; }
 
@@ -58,6 +64,13 @@ public sealed record RunSummary
 
     /// <summary>Embedding losses: final nearest-centroid accuracy of every (hidden layer, dim) sub-network, keyed "layer:dim"; null otherwise.</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByLayerDim { get; init; }
+
+    /// <summary>
+    /// Final task-specific evaluation metrics by name; null for tasks that have none. synthetic_linear:
+    /// <c>effective_rank</c> (numerical rank of the learned map) and <c>rank_floor</c> (the Eckart–Young error of that rank
+    /// on the target; LinearMapMetrics in Training).
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? EvalMetrics { get; init; }
 
     /// <summary>Seconds this process spent in the run (setup, training, evaluation, saving).</summary>
     public double TrainRuntime { get; init; }

@@ -10,4 +10,10 @@ public sealed record EvalResult(double Loss, double? Accuracy, IReadOnlyDictiona
 {
     /// <summary>Macro-F1 over the classes of a classification task (null for regression, MRL, language models and the embedding losses).</summary>
     public double? MacroF1 { get; init; }
+
+    /// <summary>
+    /// Task-specific metrics by name: for synthetic_linear <c>effective_rank</c> and <c>rank_floor</c>
+    /// (<see cref="LinearMapMetrics"/>); null for every other task.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
 }

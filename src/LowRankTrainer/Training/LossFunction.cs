@@ -13,7 +13,9 @@ namespace LowRankTrainer.Training;
 /// <remarks>
 /// <para><c>cross_entropy</c>: ℓ = −[(1−ε)·log softmax(z)_y + (ε/C)·Σ_c log softmax(z)_c] averaged over
 /// samples whose target is not <c>ignore_index</c> (label smoothing ε, Szegedy et al. 2016).</para>
-/// <para><c>mse</c>: mean((ŷ − y)²); an output of shape [N, 1] is compared with targets [N].</para>
+/// <para><c>mse</c>: mean((ŷ − y)²) over every entry, as torch.nn.MSELoss: an output of shape [N, 1] is compared with
+/// targets [N], vector outputs [N, d] with vector targets [N, d] (synthetic_linear); evaluation divides the summed
+/// squares by the N·d entries.</para>
 /// <para><c>type: mrl</c> (Kusupati et al. 2022): the model's output is the stacked logits [N, |M|, C] of
 /// <see cref="MatryoshkaMlp"/> and the loss is Σ_m c_m · CE_m (<see cref="MatryoshkaCrossEntropy"/>, a sum over
 /// sizes, each CE with the label smoothing above); with <c>dims_per_step</c> k the sum runs over the k sizes
@@ -88,7 +90,11 @@ public sealed class LossFunction
             (output, target) = PerToken(output, target);
             return Functional.CrossEntropy(output, target, ignoreIndex: _config.IgnoreIndex, labelSmoothing: _config.LabelSmoothing, reduction: reduction);
         }
+        // A regressor's [N, 1] output meets targets [N]; vector targets [N, d] meet outputs [N, d] as they are. Any other
+        // pair would broadcast silently (mse_loss of [N, d] against [N] is a [N, N]-shaped mistake), so it is refused.
         var prediction = output.NumEl == target.NumEl ? output.Reshape(target.Shape) : output;
+        if (!prediction.Shape.SequenceEqual(target.Shape))
+            throw new ArgumentException($"loss.name mse needs one output per target value: the model gives [{string.Join(", ", output.Shape)}], the targets are [{string.Join(", ", target.Shape)}]");
         return Functional.Mse(prediction, target.To(prediction.DType), reduction);
     }
 

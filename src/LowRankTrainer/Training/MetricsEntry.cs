@@ -46,6 +46,9 @@ public sealed record MetricsEntry
     /// <summary>Embedding-loss evaluations: accuracy of every (hidden layer, dim) sub-network, keyed "layer:dim" (1-based layer).</summary>
     public IReadOnlyDictionary<string, double>? EvalAccuracyByLayerDim { get; init; }
 
+    /// <summary>Task-specific evaluation metrics (synthetic_linear: <c>effective_rank</c>, <c>rank_floor</c>; <see cref="LinearMapMetrics"/>).</summary>
+    public IReadOnlyDictionary<string, double>? EvalMetrics { get; init; }
+
     /// <summary>Seconds the evaluation took (eval events).</summary>
     public double? EvalRuntime { get; init; }
 

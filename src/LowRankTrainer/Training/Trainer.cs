@@ -39,6 +39,9 @@ namespace LowRankTrainer.Training;
 /// <item>Evaluation (<c>eval.eval_strategy</c> steps/epoch): eval_loss and eval_accuracy, plus once at
 /// the end unless the last step was just evaluated. With <c>loss.type: mrl</c> also eval_accuracy_by_dim
 /// (nesting size → accuracy) in <c>metrics.jsonl</c> and <c>summary.json</c>.</item>
+/// <item>synthetic_linear (<see cref="SyntheticLinear"/>): every evaluation also reports eval_metrics, the learned map's
+/// effective_rank and its Eckart–Young rank_floor on the target (<see cref="LinearMapMetrics"/>), in <c>metrics.jsonl</c>
+/// and <c>summary.json</c>.</item>
 /// <item>Embedding losses (<c>loss.type</c> mnrl, matryoshka, matryoshka_2d, starbucks; <see cref="EmbeddingObjective"/>):
 /// with an MLP each micro-batch becomes two augmented views seeded by (train.seed, step, micro-batch)
 /// (<see cref="TwoViews"/>) and the hidden layers are the embeddings; with a transformer each sample is a text pair
@@ -101,7 +104,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
         long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
         var modelLines = new List<string>();
-        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss, data.Train.ClassNames, data.PadTokenId, modelLines.Add);
+        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss, data.Train.ClassNames, data.PadTokenId, modelLines.Add, data.OutputFeatures);
+        var mapMetrics = data.TargetMap is { } targetMap ? new LinearMapMetrics(targetMap) : null;
         if (model is TransformerModel transformer) CheckTokenIds(transformer, data);
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
@@ -214,18 +218,20 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             var result = embedding is not null
                 ? embedding.Evaluate(data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize)
                 : loss.Evaluate(model, data.Eval, config.Eval.PerDeviceEvalBatchSize);
+            if (mapMetrics is not null) result = result with { Metrics = mapMetrics.Measure(model) };
             lastEval = result;
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
             {
                 Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalF1 = result.MacroF1, EvalAccuracyByDim = result.AccuracyByDim,
-                EvalAccuracyByLayerDim = result.AccuracyByLayerDim, EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
+                EvalAccuracyByLayerDim = result.AccuracyByLayerDim, EvalMetrics = result.Metrics, EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
             });
             var byDim = result.AccuracyByDim is { } accuracies
                 ? "; by dim " + string.Join(", ", accuracies.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value:P2}")))
                 : "";
+            var extra = result.Metrics is { } m ? "; " + LinearMapMetrics.Format(m) : "";
             progress.Line(string.Create(CultureInfo.InvariantCulture,
-                $"step {step}: eval_loss {result.Loss:F4}{(result.Accuracy is { } a ? $", eval_accuracy {a:P2}" : "")}{byDim}"));
+                $"step {step}: eval_loss {result.Loss:F4}{(result.Accuracy is { } a ? $", eval_accuracy {a:P2}" : "")}{byDim}{extra}"));
         }
 
         void Save()
@@ -366,8 +372,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 Status = outcome, ErrorMsg = error, RunName = runName, CreatedAt = createdAt, ResumedFrom = resumeFrom,
                 GlobalStep = step, MaxSteps = totalSteps, Epoch = Epoch(),
                 TrainLoss = metrics.History.LastOrDefault(e => e.Loss is not null)?.Loss,
+                FirstTrainLoss = metrics.History.FirstOrDefault(e => e.Loss is not null && e.Step == 1)?.Loss,
                 EvalLoss = lastEval?.Loss, EvalAccuracy = lastEval?.Accuracy, EvalF1 = lastEval?.MacroF1, EvalAccuracyByDim = lastEval?.AccuracyByDim,
-                EvalAccuracyByLayerDim = lastEval?.AccuracyByLayerDim,
+                EvalAccuracyByLayerDim = lastEval?.AccuracyByLayerDim, EvalMetrics = lastEval?.Metrics,
                 TrainRuntime = clock.Elapsed.TotalSeconds, TrainSamplesPerSecond = totalSamples / Math.Max(loopClock.Elapsed.TotalSeconds, 1e-9),
                 NumTrainableParams = counts.Trainable, NumTotalParams = counts.Total,
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,

@@ -28,21 +28,9 @@ public sealed class ConfigVerbTests : IDisposable
         return path;
     }
 
-    private static (int Code, string Out, string Err) Validate(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = ValidateVerb.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Validate(params string[] args) => CliRun.Run(ValidateVerb.Run, args);
 
-    private static (int Code, string Out, string Err) PrintConfig(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = PrintConfigVerb.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) PrintConfig(params string[] args) => CliRun.Run(PrintConfigVerb.Run, args);
 
     private static string Quickstart() => CliTestPaths.Quickstart();
 

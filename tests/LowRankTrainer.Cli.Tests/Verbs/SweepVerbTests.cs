@@ -16,13 +16,7 @@ public sealed class SweepVerbTests : IDisposable
 
     private static string Quickstart() => CliTestPaths.Quickstart();
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = SweepVerb.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(SweepVerb.Run, args);
 
     [Fact]
     public void Sweep_TwoByOneGrid_RunsTwoRuns_AndCollectsTheirSummariesIntoOneTable()

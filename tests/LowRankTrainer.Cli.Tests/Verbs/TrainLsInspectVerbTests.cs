@@ -18,15 +18,7 @@ public sealed class TrainLsInspectVerbTests : IDisposable
 
     private static string Quickstart() => CliTestPaths.Quickstart();
 
-    private static (int Code, string Out, string Err) Run(CliVerb verb, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = verb(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private delegate int CliVerb(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr);
+    private static (int Code, string Out, string Err) Run(CliRun.Entry verb, params string[] args) => CliRun.Run(verb, args);
 
     private string[] ShortRun(params string[] extra) =>
     [

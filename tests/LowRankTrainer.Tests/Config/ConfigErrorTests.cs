@@ -200,12 +200,12 @@ public sealed class ConfigErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("model:\n  name: mpl\n", "model.name must be one of mlp, lenet5, cnn, bert, gpt2, llama, roberta (got 'mpl'; did you mean 'mlp'?)")]
+    [InlineData("model:\n  name: mpl\n", "model.name must be one of mlp, resmlp, lenet5, cnn, linear, bert, gpt2, llama, roberta (got 'mpl'; did you mean 'mlp'?)")]
     [InlineData("train:\n  optim: adamw\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw'; did you mean 'adamw_torch'?)")]
     [InlineData("train:\n  optim: adamw_torch_fuse\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw_torch_fuse'; did you mean 'adamw_torch_fused'?)")]
     [InlineData("train:\n  lr_scheduler_type: cosin\n", "train.lr_scheduler_type must be one of linear, cosine, constant (got 'cosin'; did you mean 'cosine'?)")]
     [InlineData("eval:\n  eval_strategy: epochs\n", "eval.eval_strategy must be one of no, steps, epoch (got 'epochs'; did you mean 'epoch'?)")]
-    [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, brown_pairs (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
+    [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, brown_pairs, synthetic_linear (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
     [InlineData("loss:\n  name: crossentropy\n", "loss.name must be one of cross_entropy, mse (got 'crossentropy'; did you mean 'cross_entropy'?)")]
     [InlineData("train:\n  device: gpu\n", "train.device must be cpu, cuda or cuda:N (got 'gpu')")]
     public void BadChoice_IsReportedAtTheKey_WithDidYouMean(string yaml, string message)

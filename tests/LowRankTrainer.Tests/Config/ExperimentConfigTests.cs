@@ -12,8 +12,10 @@ public sealed class ExperimentConfigTests
         foreach (var f in Directory.EnumerateFiles(dir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(dir, f).Replace('\\', '/');
-            // Run folders (git-ignored) hold resolved copies of what ran, not committed configs.
-            if (!relative.Split('/').Contains("runs")) data.Add(relative);
+            // Run folders (git-ignored) and results/ hold resolved copies of what ran, not committed configs;
+            // experiment.yaml is an experiment manifest (ManifestTests, ReproduceVerbTests), not a config.
+            var parts = relative.Split('/');
+            if (!parts.Contains("runs") && !parts.Contains("results") && parts[^1] != "experiment.yaml") data.Add(relative);
         }
         return data;
     }
@@ -26,7 +28,7 @@ public sealed class ExperimentConfigTests
     [Fact]
     public void MatryoshkaTruncationBaseline_TrainsOnlyTheFullSize()
     {
-        var config = ConfigTestFiles.Valid(Path.Combine(ConfigTestFiles.RepoRoot(), "experiments", "matryoshka_fashion_mnist", "truncation.yaml"));
+        var config = ConfigTestFiles.Valid(Path.Combine(ConfigTestFiles.RepoRoot(), "experiments", "mrl", "configs", "truncation.yaml"));
         Assert.True(config.Loss.Matryoshka.Efficient);
         Assert.Equal([0.0, 0, 0, 0, 0, 1], config.Loss.Matryoshka.Weights);
         Assert.Equal(64, config.Loss.Matryoshka.Dims[^1]);

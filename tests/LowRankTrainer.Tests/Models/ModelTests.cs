@@ -75,7 +75,7 @@ public class ModelTests
     {
         var e = Assert.Throws<ArgumentException>(() => Create(new ModelConfig { Name = "resnet" }));
         Assert.Contains("'resnet'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("mlp, lenet5, cnn", e.Message, StringComparison.Ordinal);
+        Assert.Contains("mlp, resmlp, lenet5, cnn", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,5 +139,62 @@ public class ModelTests
         Assert.Equal("mrl", ((IClassifierModel)model).HeadName);
         using var scope = new DisposeScope();
         Assert.Equal([5L, 3, 10], model.Forward(Tensor.Zeros(5, 1, 28, 28)).Shape);
+    }
+
+    [Fact]
+    public void Linear_IsOneLayerNamedLinear_WidthsFromTheData_ComputingXWtPlusB()
+    {
+        using var g = new Generator(8);
+        // inputFeatures / outputFeatures (the data's widths) replace in_channels·image_size² and num_classes.
+        using var model = ModelFactory.Create(new ModelConfig { Name = "linear" }, g, inputFeatures: 5, outputFeatures: 3);
+        var linear = Assert.IsType<LinearModel>(model);
+        Assert.Equal(["linear.weight", "linear.bias"], model.NamedParameters().Select(p => p.Name));
+        Assert.Equal([3L, 5L], model.GetParameter("linear.weight").Value.Shape);
+        Assert.Equal("linear", linear.HeadName);
+        using var scope = new DisposeScope();
+        var x = Tensor.Randn([4, 5], g);
+        var expected = x.MatMul(linear.Layer.Weight.Value.MT) + linear.Layer.Bias!.Value.Unsqueeze(0);
+        Assert.True(expected.AllClose(model.Forward(x)));
+        Assert.Equal([2L, 3L], model.Forward(Tensor.Zeros(2, 1, 5)).Shape);   // inputs are flattened
+    }
+
+    [Fact]
+    public void Linear_ZerosWithoutBias_IsTheZeroMap_AndTheDefaultInitIsNnLinears()
+    {
+        using var g = new Generator(9);
+        using var zero = ModelFactory.Create(new ModelConfig { Name = "linear", Bias = false, Init = "zeros" }, g, 6, outputFeatures: 6);
+        Assert.Equal(["linear.weight"], zero.NamedParameters().Select(p => p.Name));
+        Assert.All(zero.GetParameter("linear.weight").Value.ToArray<float>(), w => Assert.Equal(0f, w));
+
+        using var g1 = new Generator(10);
+        using var g2 = new Generator(10);
+        using var model = ModelFactory.Create(new ModelConfig { Name = "linear" }, g1, 6, outputFeatures: 4);
+        using var reference = new Linear(6, 4, generator: g2);
+        Assert.Equal(reference.Weight.Value.ToArray<float>(), model.GetParameter("linear.weight").Value.ToArray<float>());
+        Assert.Equal(reference.Bias!.Value.ToArray<float>(), model.GetParameter("linear.bias").Value.ToArray<float>());
+    }
+
+    [Fact]
+    public void Linear_RunsAnInjectedAdapter()
+    {
+        using var g = new Generator(11);
+        using var model = new LinearModel(4, 4, bias: false, zeros: true, g);
+        var adapted = LowRankTrainer.Adapters.AdapterModel.Inject(model, new LowRankTrainer.Adapters.Lora.LoraOptions { TargetModules = ["linear"], R = 2, Alpha = 2 });
+        var lora = (LowRankTrainer.Adapters.Lora.LoraLinear)adapted.Layers[0].Layer;
+        using (Autograd.NoGrad()) lora.B.Value.Fill_(1);
+        using var scope = new DisposeScope();
+        var x = Tensor.Randn([3, 4], g);
+        // W0 = 0, so the output is the update alone: x (B A)ᵀ with scale 1.
+        var expected = x.MatMul(lora.B.Value.MatMul(lora.A.Value).MT);
+        Assert.True(expected.Abs().Sum().ToDouble() > 0);
+        Assert.True(expected.AllClose(model.Forward(x)));
+    }
+
+    [Fact]
+    public void BiasAndInit_AreForTheLinearModelOnly()
+    {
+        using var g = new Generator(12);
+        var e = Assert.Throws<ArgumentException>(() => ModelFactory.Create(new ModelConfig { Name = "mlp", Init = "zeros" }, g));
+        Assert.Contains("model.bias and model.init apply to model.name linear only, not mlp", e.Message, StringComparison.Ordinal);
     }
 }

@@ -126,7 +126,7 @@ public static class AdapterCheckpoint
             {
                 if (!shared.Contains(slot)) Add(name + "." + local, slot);
             }
-            if (adapted.Options.Bias == AdapterBias.AdapterOnly && layer.BaseLayer.Bias is { } b) Add(name + ".base_layer.bias", b);
+            if (adapted.Options.Bias == AdapterBias.AdapterOnly && layer.BaseBias is { } b) Add(name + ".base_layer.bias", b);
         }
         var options = adapted.Options;
         foreach (var (name, p) in adapted.Model.NamedParameters())

@@ -4,9 +4,10 @@ using LowRankTrainer.Torch.Nn;
 namespace LowRankTrainer.Adapters;
 
 /// <summary>
-/// A Linear layer wrapped by an adapter: y = W₀x + b + Δ(x), where Δ is the method's branch. Holds the
-/// original layer as the child <c>base_layer</c> (PEFT's name, so full state-dict keys read
-/// <c>&lt;module&gt;.base_layer.weight</c>) and the adapter's own tensors beside it.
+/// A Linear (or, for a method that declares <see cref="IAdapterMethod.SupportsConv2d"/>, a Conv2d) layer wrapped by an
+/// adapter: y = W₀x + b + Δ(x), where Δ is the method's branch. Holds the original layer as the child
+/// <c>base_layer</c> (PEFT's name, so full state-dict keys read <c>&lt;module&gt;.base_layer.weight</c>) and the
+/// adapter's own tensors beside it.
 /// </summary>
 /// <remarks>
 /// <para>Modes: <b>enabled</b> (the default) computes <see cref="AdaptedForward"/>; <b>disabled</b> computes
@@ -19,15 +20,35 @@ namespace LowRankTrainer.Adapters;
 /// </remarks>
 public abstract class AdapterLayer : Module<Tensor, Tensor>
 {
-    /// <summary>Wraps <paramref name="baseLayer"/>, registered as the child <c>base_layer</c>.</summary>
-    protected AdapterLayer(Linear baseLayer)
+    /// <summary>Wraps <paramref name="baseLayer"/> (a <see cref="Linear"/> or a <see cref="Conv2d"/>), registered as the child <c>base_layer</c>.</summary>
+    /// <exception cref="ArgumentException">The layer is neither a Linear nor a Conv2d.</exception>
+    protected AdapterLayer(Module<Tensor, Tensor> baseLayer)
     {
         ArgumentNullException.ThrowIfNull(baseLayer);
-        BaseLayer = RegisterModule("base_layer", baseLayer);
+        (BaseWeight, BaseBias) = baseLayer switch
+        {
+            Linear l => (l.Weight, l.Bias),
+            Conv2d c => (c.Weight, c.Bias),
+            _ => throw new ArgumentException($"an adapter wraps a Linear or a Conv2d layer, not a {baseLayer.GetType().Name}", nameof(baseLayer)),
+        };
+        BaseModule = RegisterModule("base_layer", baseLayer);
     }
 
-    /// <summary>The wrapped layer (its weight holds W₀, or W₀ + ΔW while merged).</summary>
-    public Linear BaseLayer { get; }
+    /// <summary>The wrapped layer, whichever its type (its weight holds W₀, or W₀ + ΔW while merged).</summary>
+    public Module<Tensor, Tensor> BaseModule { get; }
+
+    /// <summary>
+    /// The wrapped layer as a <see cref="Linear"/>: what the Linear-only methods (every method but those that declare
+    /// <see cref="IAdapterMethod.SupportsConv2d"/>) read its shape and weight from.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The wrapped layer is a Conv2d.</exception>
+    public Linear BaseLayer => BaseModule as Linear ?? throw new InvalidOperationException($"this adapter layer wraps a {BaseModule.GetType().Name}, not a Linear");
+
+    /// <summary>The wrapped layer's weight W₀: (out, in) for a Linear, (C_out, C_in/groups, kH, kW) for a Conv2d.</summary>
+    public Parameter BaseWeight { get; }
+
+    /// <summary>The wrapped layer's bias b (out), or null when it has none.</summary>
+    public Parameter? BaseBias { get; }
 
     /// <summary>Whether ΔW is folded into the base weight now.</summary>
     public bool Merged { get; private set; }
@@ -43,7 +64,7 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public sealed override Tensor Forward(Tensor input) =>
-        Merged || !Enabled ? BaseLayer.Forward(input) : AdaptedForward(input);
+        Merged || !Enabled ? BaseModule.Forward(input) : AdaptedForward(input);
 
     /// <summary>The adapted output y = W₀x + b + Δ(x) (dropout, if any, on the branch's input only).</summary>
     protected abstract Tensor AdaptedForward(Tensor input);
@@ -59,14 +80,14 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(branch);
         using (branch)
         {
-            using var baseOut = BaseLayer.Forward(input);
+            using var baseOut = BaseModule.Forward(input);
             if (scaling == 1) return baseOut.Add(branch);
             using var scaled = branch.Mul(scaling);
             return baseOut.Add(scaled);
         }
     }
 
-    /// <summary>ΔW with the base weight's shape (out, in), scaling included, as a new tensor; it may be in a wider dtype than the weight (fp32 for bf16), and the merge then adds in that dtype and rounds once.</summary>
+    /// <summary>ΔW with the base weight's shape (<see cref="BaseWeight"/>: (out, in) for a Linear), scaling included, as a new tensor; it may be in a wider dtype than the weight (fp32 for bf16), and the merge then adds in that dtype and rounds once.</summary>
     public abstract Tensor DeltaWeight();
 
     /// <summary>Δb with the base bias's shape, or null when the method leaves the bias alone.</summary>
@@ -103,10 +124,10 @@ public abstract class AdapterLayer : Module<Tensor, Tensor>
     {
         using var scope = new DisposeScope();
         using var noGrad = Autograd.NoGrad();
-        AddInPlace(BaseLayer.Weight.Value, DeltaWeight(), sign);
+        AddInPlace(BaseWeight.Value, DeltaWeight(), sign);
         if (DeltaBias() is { } db)
         {
-            var b = BaseLayer.Bias?.Value ?? throw new InvalidOperationException("the method returned a bias update but the base layer has no bias");
+            var b = BaseBias?.Value ?? throw new InvalidOperationException("the method returned a bias update but the base layer has no bias");
             AddInPlace(b, db, sign);
         }
     }

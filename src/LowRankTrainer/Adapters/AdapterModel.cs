@@ -6,7 +6,7 @@ namespace LowRankTrainer.Adapters;
 
 /// <summary>
 /// A base model with an adapter injected in place (PEFT's <c>get_peft_model</c>): the selected Linear
-/// layers are replaced by <see cref="AdapterLayer"/> wrappers, the base is frozen, and only the adapter's
+/// (and, for a method that supports them, Conv2d) layers are replaced by <see cref="AdapterLayer"/> wrappers, the base is frozen, and only the adapter's
 /// tensors, the chosen biases (<see cref="AdapterOptions.Bias"/>) and <see cref="AdapterOptions.ModulesToSave"/>
 /// train. The model object stays the caller's; this handle adds merge, unmerge, disable and counts.
 /// </summary>
@@ -57,7 +57,7 @@ public sealed class AdapterModel
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(options);
         if (!method.OptionsType.IsInstanceOfType(options)) throw new ArgumentException($"{method.Name} takes {method.OptionsType.Name}, not {options.GetType().Name}", nameof(options));
-        var targets = TargetSelector.Select(model, options);
+        var targets = TargetSelector.Select(model, options, method);
         var names = model.NamedModules().Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var missing = options.ModulesToSave.Where(m => !names.Contains(m)).ToList();
         if (missing.Count > 0)
@@ -78,9 +78,9 @@ public sealed class AdapterModel
         {
             var t = targets[i];
             var layer = injection.Layers[i];
-            if (!ReferenceEquals(layer.BaseLayer, t.Layer)) throw new InvalidOperationException($"{method.Name}: wrapper {i} does not wrap '{t.Name}'");
+            if (!ReferenceEquals(layer.BaseModule, t.BaseModule)) throw new InvalidOperationException($"{method.Name}: wrapper {i} does not wrap '{t.Name}'");
             t.Parent.ReplaceModule(t.ChildName, layer);
-            layer.Train(t.Layer.IsTraining);
+            layer.Train(t.BaseModule.IsTraining);
             layers.Add((t.Name, layer));
         }
 
@@ -90,7 +90,7 @@ public sealed class AdapterModel
         }
         if (options.Bias == AdapterBias.AdapterOnly)
         {
-            foreach (var (_, layer) in layers) layer.BaseLayer.Bias?.RequiresGrad = true;
+            foreach (var (_, layer) in layers) layer.BaseBias?.RequiresGrad = true;
         }
         foreach (var m in options.ModulesToSave) model.GetSubmodule(m).Unfreeze();
         return new AdapterModel(model, method, injection.Resolved ?? options, layers, injection.Shared);

@@ -1,7 +1,7 @@
 namespace LowRankTrainer.Adapters;
 
 /// <summary>
-/// What every adapter method shares (PEFT's <c>PeftConfig</c> fields): which Linear layers to adapt, what
+/// What every adapter method shares (PEFT's <c>PeftConfig</c> fields): which layers to adapt (Linear; Conv2d too for a method that supports it), what
 /// else trains, and the seed of the adapter's initialisation. Each method derives a record with its own
 /// hyperparameters (<see cref="Lora.LoraOptions"/>) and registers it in <see cref="AdapterRegistry"/>.
 /// </summary>
@@ -9,11 +9,12 @@ namespace LowRankTrainer.Adapters;
 /// Targeting follows PEFT's <c>check_target_module_exists</c> (see <see cref="TargetSelector"/>):
 /// <see cref="TargetModules"/> entries match a dotted module name exactly or as a suffix after a dot
 /// (<c>q_proj</c> matches <c>layers.0.attn.q_proj</c>); the single entry <c>all-linear</c> selects every
-/// Linear except the output head; <see cref="TargetRegex"/> is a full-match regular expression instead.
+/// Linear except the output head, <c>all</c> every Linear (and Conv2d, for a method that supports Conv2d) including it;
+/// <see cref="TargetRegex"/> is a full-match regular expression instead.
 /// </remarks>
 public abstract record AdapterOptions
 {
-    /// <summary>Suffixes of the module names to adapt, or <c>["all-linear"]</c> (PEFT's list form of <c>target_modules</c>).</summary>
+    /// <summary>Suffixes of the module names to adapt, or <c>["all-linear"]</c> / <c>["all"]</c> (PEFT's list form of <c>target_modules</c>).</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = [];
 
     /// <summary>A regular expression that must match a whole module name (PEFT's string form of <c>target_modules</c>); null: use <see cref="TargetModules"/>.</summary>

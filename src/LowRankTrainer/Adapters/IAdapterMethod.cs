@@ -5,7 +5,7 @@ namespace LowRankTrainer.Adapters;
 
 /// <summary>
 /// One adapter method (PEFT's <c>tuners/&lt;method&gt;</c>): its names, its options record, how it wraps the
-/// selected Linear layers, and how its options read and write PEFT's <c>adapter_config.json</c>.
+/// selected Linear layers (and Conv2d layers, for a method that declares <see cref="SupportsConv2d"/>), and how its options read and write PEFT's <c>adapter_config.json</c>.
 /// Registered with one line in <see cref="AdapterRegistry"/>.
 /// </summary>
 public interface IAdapterMethod
@@ -21,6 +21,14 @@ public interface IAdapterMethod
 
     /// <summary>The options with every default.</summary>
     AdapterOptions DefaultOptions { get; }
+
+    /// <summary>
+    /// Whether the method adapts Conv2d layers as well as Linear ones (default false). Only such a method receives
+    /// Conv2d targets (<see cref="TargetSelector"/>: <c>all</c> then takes the convolutions too, and a Conv2d named in
+    /// <c>target_modules</c> is refused for any other method); its wrappers read <see cref="AdapterTarget.BaseModule"/>,
+    /// not the Linear-only <see cref="AdapterTarget.Layer"/>.
+    /// </summary>
+    bool SupportsConv2d => false;
 
     /// <summary>
     /// Builds the adapter layers for all <paramref name="targets"/> at once (so a method can size and share

@@ -1,22 +1,34 @@
 using System.Text.RegularExpressions;
 using LowRankTrainer.Models;
+using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 
 namespace LowRankTrainer.Adapters;
 
-/// <summary>A Linear layer chosen for adaptation: its dotted name, its parent and its name in the parent.</summary>
+/// <summary>
+/// A layer chosen for adaptation: its dotted name, its parent and its name in the parent. It is a <see cref="Linear"/>,
+/// or, for a method that declares <see cref="IAdapterMethod.SupportsConv2d"/>, possibly a <see cref="Conv2d"/>.
+/// </summary>
 /// <param name="Name">Dotted module name, e.g. <c>layers.0</c>.</param>
 /// <param name="Parent">The module that holds it (where the wrapper goes).</param>
 /// <param name="ChildName">Its name inside <paramref name="Parent"/>.</param>
-/// <param name="Layer">The layer itself.</param>
-public sealed record AdapterTarget(string Name, Module Parent, string ChildName, Linear Layer);
+/// <param name="BaseModule">The layer itself (what the wrapper's <see cref="AdapterLayer.BaseModule"/> will be).</param>
+public sealed record AdapterTarget(string Name, Module Parent, string ChildName, Module<Tensor, Tensor> BaseModule)
+{
+    /// <summary>The layer as a <see cref="Linear"/>: every target a Linear-only method receives is one.</summary>
+    /// <exception cref="InvalidOperationException">The target is a Conv2d (only a method that supports Conv2d receives one).</exception>
+    public Linear Layer => BaseModule as Linear ?? throw new InvalidOperationException($"adapter target '{Name}' is a {BaseModule.GetType().Name}, not a Linear");
+}
 
 /// <summary>
 /// Chooses the layers to adapt, with PEFT's rules (<c>tuners_utils.check_target_module_exists</c>): a
 /// <see cref="AdapterOptions.TargetModules"/> entry <c>t</c> matches module <c>k</c> when <c>k == t</c> or
 /// <c>k</c> ends with <c>"." + t</c>; <see cref="AdapterOptions.TargetRegex"/> must match all of <c>k</c>;
 /// <c>all-linear</c> takes every Linear except the output head (<see cref="IClassifierModel.HeadName"/>), <c>all</c>
-/// every Linear including the head.
+/// every Linear including the head, and every Conv2d too when the method supports Conv2d
+/// (<see cref="IAdapterMethod.SupportsConv2d"/>: the intrinsic subspace, where Li et al. project every parameter).
+/// A matched module of another type (a Conv2d for a Linear-only method, a container, a norm) is an error naming the
+/// module and the method.
 /// Excluded modules (<see cref="AdapterOptions.ExcludeModules"/> by the list rule, or the full-match
 /// <see cref="AdapterOptions.ExcludeRegex"/>), <see cref="AdapterOptions.ModulesToSave"/> and anything inside them are
 /// skipped. With <see cref="AdapterOptions.LayersToTransform"/>, a list-matched module is kept only when the number
@@ -28,18 +40,28 @@ public static class TargetSelector
     /// <summary>The keyword that selects every Linear layer but the head.</summary>
     public const string AllLinear = "all-linear";
 
-    /// <summary>The keyword that selects every Linear layer, the head included (the intrinsic-subspace default: Li et al. project every parameter).</summary>
+    /// <summary>
+    /// The keyword that selects every Linear layer, the head included, and every Conv2d for a method that supports
+    /// Conv2d (the intrinsic-subspace default: Li et al. project every parameter).
+    /// </summary>
     public const string All = "all";
 
-    /// <summary>The targets in module order.</summary>
+    /// <summary>The targets in module order, for the method that takes <paramref name="options"/> (<see cref="AdapterRegistry.ForOptions"/>).</summary>
+    /// <exception cref="ArgumentException">As <see cref="Select(Module, AdapterOptions, IAdapterMethod)"/>; also when no registered method takes the options.</exception>
+    public static IReadOnlyList<AdapterTarget> Select(Module model, AdapterOptions options) =>
+        Select(model, options, AdapterRegistry.ForOptions(options));
+
+    /// <summary>The targets of <paramref name="method"/> in module order.</summary>
     /// <exception cref="ArgumentException">
-    /// Nothing matches (the message lists the model's module names and types), a matched module is not a
-    /// Linear, the model already holds adapter layers, or both a list and a regex are given.
+    /// Nothing matches (the message lists the model's module names and types), a matched module is not a layer type the
+    /// method adapts (the message names the module, its type and the method), the model already holds adapter layers,
+    /// or both a list and a regex are given.
     /// </exception>
-    public static IReadOnlyList<AdapterTarget> Select(Module model, AdapterOptions options)
+    public static IReadOnlyList<AdapterTarget> Select(Module model, AdapterOptions options, IAdapterMethod method)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(method);
         if (options.TargetRegex is not null && options.TargetModules.Count > 0)
         {
             throw new ArgumentException("give adapter targets either as a list (target_modules) or as a regex, not both", nameof(options));
@@ -57,6 +79,9 @@ public static class TargetSelector
         {
             throw new ArgumentException("the model already holds adapter layers; inject into a fresh base model", nameof(model));
         }
+        var conv = method.SupportsConv2d;
+        bool Adaptable(Module m) => m is Linear || (conv && m is Conv2d);
+        var kinds = conv ? "Linear or Conv2d" : "Linear";
         var allLinear = options.TargetRegex is null && options.TargetModules.Contains(AllLinear, StringComparer.Ordinal);
         var all = options.TargetRegex is null && options.TargetModules.Contains(All, StringComparer.Ordinal);
         var head = allLinear && model is IClassifierModel c ? c.HeadName : null;
@@ -66,16 +91,17 @@ public static class TargetSelector
         var targets = new List<AdapterTarget>();
         foreach (var (name, module) in modules)
         {
-            var wanted = regex?.IsMatch(name) ?? (all ? module is Linear : allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
+            var wanted = regex?.IsMatch(name) ?? (all ? Adaptable(module) : allLinear ? module is Linear && name != head : MatchesAny(name, options.TargetModules));
             if (wanted && options.LayersToTransform.Count > 0) wanted = LayerIndex(name, options.LayersPattern) is { } i && options.LayersToTransform.Contains(i);
             if (!wanted || MatchesAny(name, options.ExcludeModules) || excludeRegex?.IsMatch(name) == true || IsInside(name, options.ModulesToSave)) continue;
-            if (module is not Linear linear)
+            if (!Adaptable(module) || module is not Module<Tensor, Tensor> layer)
             {
-                throw new ArgumentException($"adapter target '{name}' is a {module.GetType().Name}; only Linear layers can be adapted", nameof(options));
+                var also = module is Conv2d ? $" (Conv2d layers are adapted by {string.Join(", ", AdapterRegistry.Methods.Where(m => m.SupportsConv2d).Select(m => m.Name))})" : "";
+                throw new ArgumentException($"adapter target '{name}' is a {module.GetType().Name}; {method.Name} adapts only {kinds} layers{also}", nameof(options));
             }
             var cut = name.LastIndexOf('.');
             var parent = cut < 0 ? model : model.GetSubmodule(name[..cut]);
-            targets.Add(new AdapterTarget(name, parent, name[(cut + 1)..], linear));
+            targets.Add(new AdapterTarget(name, parent, name[(cut + 1)..], layer));
         }
         if (targets.Count == 0)
         {
@@ -86,7 +112,7 @@ public static class TargetSelector
                               (options.LayersPattern.Count > 0 ? $" of layers_pattern [{string.Join(", ", options.LayersPattern)}]" : "");
             }
             var listing = string.Join(", ", modules.Select(m => $"{m.Name} ({m.Module.GetType().Name})"));
-            throw new ArgumentException($"adapter {wantedText} matched no Linear layer; the model's modules are: {listing}", nameof(options));
+            throw new ArgumentException($"adapter {wantedText} matched no {kinds} layer; the model's modules are: {listing}", nameof(options));
         }
         return targets;
     }

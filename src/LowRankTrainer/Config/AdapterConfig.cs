@@ -28,7 +28,8 @@ public sealed record AdapterConfig
 
     /// <summary>
     /// Module-name suffixes to adapt (PEFT's list rule: equal, or ending in "." + entry), or the string
-    /// <c>all-linear</c> (every Linear but the output head), stored as <c>["all-linear"]</c>. Required with a method.
+    /// <c>all-linear</c> (every Linear but the output head), stored as <c>["all-linear"]</c>, or <c>all</c> (every Linear,
+    /// the head included, and every Conv2d for a method that adapts convolutions: intrinsic). Required with a method.
     /// </summary>
     public IReadOnlyList<string> TargetModules { get; init; } = [];
 

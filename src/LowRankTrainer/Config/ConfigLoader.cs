@@ -272,7 +272,7 @@ public static class ConfigLoader
                 value = new[] { single.Value };
                 return true;
             }
-            error = $"expected a list of module names or the string all-linear (or all: every Linear, the head included), got {Describe(single)} (a regular expression goes in adapter.target_regex)";
+            error = $"expected a list of module names or the string all-linear (or all: every Linear, the head included, and for intrinsic every Conv2d), got {Describe(single)} (a regular expression goes in adapter.target_regex)";
             return false;
         }
         if (kind is ValueKind.IntMap or ValueKind.DoubleMap)

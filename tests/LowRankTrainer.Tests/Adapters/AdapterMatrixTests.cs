@@ -22,6 +22,7 @@ public class AdapterMatrixTests
 {
     private static readonly Func<Module<Tensor, Tensor>> Mlp = AdapterTestModels.Mlp;
     private static readonly Func<Module<Tensor, Tensor>> Toy = AdapterTestModels.Toy;
+    private static readonly Func<Module<Tensor, Tensor>> ConvNet = AdapterTestModels.ConvNet;
 
     public static TheoryData<string, Func<Module<Tensor, Tensor>>, string, AdapterOptions, long> Cases => new()
     {
@@ -103,6 +104,13 @@ public class AdapterMatrixTests
         { "intrinsic toy all sparse d9", Toy, "intrinsic", new IntrinsicOptions { D = 9, Projection = IntrinsicProjectionKind.Sparse, ProjectionSeed = 17 }, 9 },
         // q, v of 2 blocks: 8 tensors, SAID with d = 10 keeps θ ∈ ℝ²: 10.
         { "intrinsic toy q v fastfood said d10", Toy, "intrinsic", new IntrinsicOptions { TargetModules = ["q_proj", "v_proj"], D = 10, Said = true }, 10 },
+        // A grouped, strided, dilated Conv2d and the head: D = 72 + 6 + 288 + 3 = 369, 4 tensors; SAID with d = 12: 12.
+        { "intrinsic convnet all fastfood said d12", ConvNet, "intrinsic", new IntrinsicOptions { D = 12, Said = true, InitSeed = 6 }, 12 },
+        // The conv alone (D = 78), its base bias trained too (bias intrinsic_only): 5 + 6 = 11.
+        {
+            "intrinsic convnet conv only dense bias intrinsic_only d5", ConvNet, "intrinsic",
+            new IntrinsicOptions { TargetModules = ["conv"], D = 5, Projection = IntrinsicProjectionKind.Dense, Bias = AdapterBias.AdapterOnly }, 11
+        },
         // Test-only method: one θ ∈ ℝ⁶ shared by every layer is counted once: 6.
         { "shared-vector mlp all-linear k6", Mlp, "shared-vector", new SharedVectorOptions { TargetModules = ["all-linear"], Dimension = 6, InitSeed = 2 }, 6 },
         { "shared-vector toy q v k3", Toy, "shared-vector", new SharedVectorOptions { TargetModules = ["q_proj", "v_proj"], Dimension = 3 }, 3 },
@@ -172,7 +180,7 @@ public class AdapterMatrixTests
             var intended = adapterSlots.Contains(p)
                            || options.ModulesToSave.Any(m => name.StartsWith(m + ".", StringComparison.Ordinal))
                            || (options.Bias == AdapterBias.All && name.EndsWith("bias", StringComparison.Ordinal))
-                           || (options.Bias == AdapterBias.AdapterOnly && adapted.Layers.Any(l => ReferenceEquals(l.Layer.BaseLayer.Bias, p)));
+                           || (options.Bias == AdapterBias.AdapterOnly && adapted.Layers.Any(l => ReferenceEquals(l.Layer.BaseBias, p)));
             Assert.True(intended == p.RequiresGrad, $"{name}: requires_grad {p.RequiresGrad}, intended {intended}");
             Assert.True(intended == (p.Value.Grad is not null), $"{name}: grad {(p.Value.Grad is null ? "absent" : "present")}, intended {intended}");
         }
@@ -190,13 +198,13 @@ public class AdapterMatrixTests
         using var scope = new DisposeScope();
         var x = AdapterTestModels.Input(model);
         var unmerged = model.Forward(x).Detach();
-        var weights = adapted.Layers.Select(l => l.Layer.BaseLayer.Weight.Value.Detach().Clone()).ToList();
+        var weights = adapted.Layers.Select(l => l.Layer.BaseWeight.Value.Detach().Clone()).ToList();
         adapted.Merge();
         Assert.All(adapted.Layers, l => Assert.True(l.Layer.Merged));
         Assert.True(MaxAbsDiff(unmerged, model.Forward(x)) <= 1e-5, $"{description}: merged differs by {MaxAbsDiff(unmerged, model.Forward(x))}");
         adapted.Unmerge();
         Assert.True(MaxAbsDiff(unmerged, model.Forward(x)) <= 1e-5);
-        for (var i = 0; i < weights.Count; i++) Assert.True(MaxAbsDiff(weights[i], adapted.Layers[i].Layer.BaseLayer.Weight.Value) <= 1e-6);
+        for (var i = 0; i < weights.Count; i++) Assert.True(MaxAbsDiff(weights[i], adapted.Layers[i].Layer.BaseWeight.Value) <= 1e-6);
     }
 
     [Theory]

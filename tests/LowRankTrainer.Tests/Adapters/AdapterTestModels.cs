@@ -24,11 +24,41 @@ internal static class AdapterTestModels
         return new ToyModel(g);
     }
 
-    /// <summary>A batch for the models: (4, 12) for the Mlp, (4, 8) for the toy.</summary>
+    /// <summary>
+    /// A convolution with every Conv2d option away from its default, then the head: <c>conv</c> 4→6 channels, kernel
+    /// (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2), groups 2 (weight (6, 2, 3, 2), bias 6), on (4, 7, 6)
+    /// images giving (6, 4, 4); ReLU, flatten; <c>head</c> Linear 96→3. 78 + 291 = 369 parameters.
+    /// </summary>
+    public static Module<Tensor, Tensor> ConvNet()
+    {
+        using var g = new Generator(11);
+        return new ConvNetModel(g);
+    }
+
+    /// <summary>A batch for the models: (4, 12) for the Mlp, (4, 8) for the toy, (4, 4, 7, 6) for the conv net.</summary>
     public static Tensor Input(Module model, ulong seed = 3)
     {
         using var g = new Generator(seed);
-        return Tensor.Randn([4, model is Mlp ? 12 : 8], g);
+        long[] shape = model switch
+        {
+            LowRankTrainer.Models.Mlp => [4, 12],
+            ConvNetModel => [4, 4, 7, 6],
+            _ => [4, 8],
+        };
+        return Tensor.Randn(shape, g);
+    }
+
+    private sealed class ConvNetModel : Module<Tensor, Tensor>
+    {
+        public ConvNetModel(Generator g)
+        {
+            RegisterModule("conv", new Conv2d(4, 6, (3, 2), (2, 1), (1, 0), (1, 2), groups: 2, generator: g));
+            RegisterModule("head", new Linear(96, 3, generator: g));
+        }
+
+        private Module<Tensor, Tensor> Child(string name) => (Module<Tensor, Tensor>)GetSubmodule(name);
+
+        public override Tensor Forward(Tensor input) => Child("head").Forward(Child("conv").Forward(input).Relu().Flatten(1));
     }
 
     private sealed class Block : Module<Tensor, Tensor>

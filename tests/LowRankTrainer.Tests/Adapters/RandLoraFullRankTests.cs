@@ -9,11 +9,11 @@ using Xunit.Abstractions;
 namespace LowRankTrainer.Tests.Adapters;
 
 /// <summary>
-/// The small, fast form of experiments/randlora_full_rank (METHODS.md §9 item 4(i)): a frozen 32×32 Linear fitted by MSE to
+/// The small, fast form of experiments/randlora's synthetic part (METHODS.md §9 item 4(i)): a frozen 32×32 Linear fitted by MSE to
 /// y = (W₀ + ΔW*)x with a full-rank target ΔW* whose spectrum is flat (a random orthogonal matrix). LoRA of rank k can do
 /// no better than the Eckart–Young floor Σ_{i&gt;k} σ_i² / Σ σ_i² = (32 − k)/32; RandLoRA with base rank 4 (n = 8 bases,
 /// 4·8 + 8·32 = 288 parameters, fewer than LoRA r = 5's 320) learns a full-rank update and ends below that floor.
-/// (On a Gaussian target it does not: see the experiment's README.)
+/// (On a Gaussian target it does not: see experiments/randlora/README.md.)
 /// </summary>
 public class RandLoraFullRankTests(ITestOutputHelper output)
 {

@@ -1,18 +1,20 @@
 using System.Text.Json.Nodes;
 using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
 
 namespace LowRankTrainer.Adapters.Intrinsic;
 
 /// <summary>
 /// Intrinsic-subspace training (Li, Farkhoor, Liu, Yosinski 2018; DID and SAID of Aghajanyan, Zettlemoyer, Gupta 2021):
-/// every weight and bias of the targets (default <c>all</c>, every Linear including the head) moves only along
+/// every weight and bias of the targets (default <c>all</c>: every Linear, the head included, and every Conv2d) moves only along
 /// θ^D = θ0^D + P θ^d, one global vector θ^d ∈ ℝ^d (zero at init) projected by a frozen random P ∈ ℝ^{D×d}
 /// (<see cref="FastfoodProjection"/>, <see cref="DenseProjection"/> or <see cref="SparseProjection"/>, drawn from the
 /// projection seed). SAID scales each tensor's slice by its own trainable λ (one per tensor, init 1) and projects
 /// d − m values, so the trainable count is d either way. PEFT has no such type, so <c>peft_type</c> is
 /// <c>INTRINSIC</c>; config fields <c>d</c>, <c>projection</c>, <c>said</c>, <c>projection_seed</c>, <c>max_projection_mb</c>.
 /// </summary>
-/// <remarks>Only Linear layers are projected (their weight and bias); parameters of other module types stay frozen.</remarks>
+/// <remarks>Linear and Conv2d layers are projected (their weight and bias: <see cref="IntrinsicLinear"/>,
+/// <see cref="IntrinsicConv2d"/>); parameters of other module types (norms, embeddings) stay frozen.</remarks>
 public sealed class IntrinsicMethod : IAdapterMethod
 {
     /// <inheritdoc/>
@@ -21,13 +23,19 @@ public sealed class IntrinsicMethod : IAdapterMethod
     /// <inheritdoc/>
     public string PeftType => "INTRINSIC";
 
+    /// <summary>True: Li et al. project every parameter of the network, the convolutions of their LeNet included.</summary>
+    public bool SupportsConv2d => true;
+
     /// <inheritdoc/>
     public Type OptionsType => typeof(IntrinsicOptions);
 
     /// <inheritdoc/>
     public AdapterOptions DefaultOptions { get; } = new IntrinsicOptions();
 
-    /// <summary>The projected tensors of <paramref name="targets"/>: each weight, then its bias, in target order.</summary>
+    /// <summary>
+    /// The projected tensors of <paramref name="targets"/>: each weight (all its elements, row-major: d_out·d_in for a
+    /// Linear, C_out·C_in/groups·kH·kW for a Conv2d), then its bias, in target order.
+    /// </summary>
     public static IReadOnlyList<IntrinsicBlock> Layout(IReadOnlyList<AdapterTarget> targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
@@ -40,8 +48,9 @@ public sealed class IntrinsicMethod : IAdapterMethod
         }
         foreach (var t in targets)
         {
-            Add(t.Layer.OutFeatures * t.Layer.InFeatures);
-            if (t.Layer.Bias is not null) Add(t.Layer.OutFeatures);
+            var (weight, bias) = Tensors(t);
+            Add(weight.Value.NumEl);
+            if (bias is not null) Add(bias.Value.NumEl);
         }
         return blocks;
     }
@@ -77,13 +86,19 @@ public sealed class IntrinsicMethod : IAdapterMethod
         foreach (var t in targets)
         {
             var weight = blocks[next++];
-            var bias = t.Layer.Bias is null ? null : blocks[next++];
-            layers.Add(new IntrinsicLinear(t.Layer, subspace, weight, bias));
+            var bias = Tensors(t).Bias is null ? null : blocks[next++];
+            layers.Add(t.BaseModule is Conv2d conv ? new IntrinsicConv2d(conv, subspace, weight, bias) : new IntrinsicLinear(t.Layer, subspace, weight, bias));
         }
         var shared = new List<(string, Torch.Nn.TensorSlot)> { ("intrinsic_theta", subspace.Theta) };
         if (subspace.Lambda is { } l) shared.Add(("intrinsic_lambda", l));
         return new AdapterInjection(layers, shared);
     }
+
+    private static (Parameter Weight, Parameter? Bias) Tensors(AdapterTarget t) => t.BaseModule switch
+    {
+        Conv2d c => (c.Weight, c.Bias),
+        _ => (t.Layer.Weight, t.Layer.Bias),
+    };
 
     /// <inheritdoc/>
     public void WriteConfig(AdapterOptions options, JsonObject config)

@@ -17,12 +17,12 @@ public enum IntrinsicProjectionKind
 /// The intrinsic-subspace method's hyperparameters (Li, Farkhoor, Liu, Yosinski 2018, "Measuring the Intrinsic
 /// Dimension of Objective Landscapes"; Aghajanyan, Zettlemoyer, Gupta 2021, "Intrinsic Dimensionality Explains the
 /// Effectiveness of Language Model Fine-Tuning"): θ^D = θ0^D + P θ^d over the weights and biases of every target
-/// (default <c>all</c>: every Linear, head included), θ^d = 0 at init, P random and frozen, regenerated from the
+/// (default <c>all</c>: every Linear, head included, and every Conv2d), θ^d = 0 at init, P random and frozen, regenerated from the
 /// projection seed (only θ^d, and SAID's λ, are saved).
 /// </summary>
 public sealed record IntrinsicOptions : AdapterOptions
 {
-    /// <summary>Creates the options with every default; targets every Linear of the model (<c>all</c>).</summary>
+    /// <summary>Creates the options with every default; targets every Linear and Conv2d of the model (<c>all</c>).</summary>
     public IntrinsicOptions() => TargetModules = [TargetSelector.All];
 
     /// <summary>

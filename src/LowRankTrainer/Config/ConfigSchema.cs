@@ -142,6 +142,7 @@ internal static class ConfigSchema
             F<DataConfig, bool>("drop_last", ValueKind.Bool, r => r.DropLast, (r, v) => r with { DropLast = v }),
             F<DataConfig, IReadOnlyList<int>>("classes", ValueKind.IntList, r => r.Classes, (r, v) => r with { Classes = v }),
             F<DataConfig, int?>("max_samples", ValueKind.NullableInt, r => r.MaxSamples, (r, v) => r with { MaxSamples = v }),
+            F<DataConfig, int?>("max_eval_samples", ValueKind.NullableInt, r => r.MaxEvalSamples, (r, v) => r with { MaxEvalSamples = v }),
             F<DataConfig, string>("transform", ValueKind.String, r => r.Transform, (r, v) => r with { Transform = v }),
             F<DataConfig, int>("transform_seed", ValueKind.Int, r => r.TransformSeed, (r, v) => r with { TransformSeed = v }),
             F<DataConfig, string?>("tokenizer", ValueKind.NullableString, r => r.Tokenizer, (r, v) => r with { Tokenizer = v }),

@@ -5,12 +5,15 @@ namespace LowRankTrainer.Config;
 /// <summary>The <c>data</c> section's checks: the dataset name, the keys each dataset needs, and keys set for a dataset that ignores them.</summary>
 internal sealed partial class ConfigValidator
 {
-    private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl", "text_jsonl", "text_csv", "spam_assassin", "text_lm", "brown", "synthetic_linear"];
+    private static readonly string[] Datasets = ["fashion_mnist", "csv", "jsonl", "text_jsonl", "text_csv", "spam_assassin", "text_lm", "brown", "brown_pairs", "synthetic_linear"];
     private static readonly string[] TextClassification = ["text_jsonl", "text_csv", "spam_assassin"];
     private static readonly string[] TextFiles = ["text_jsonl", "text_csv"];
     private static readonly string[] LanguageModelling = ["text_lm", "brown"];
+    private static readonly string[] TextPairs = ["brown_pairs"];
     private static readonly string[] Tabular = ["csv", "jsonl"];
-    private static readonly string[] Text = [.. TextClassification, .. LanguageModelling];
+    private static readonly string[] Text = [.. TextClassification, .. LanguageModelling, .. TextPairs];
+    // Datasets whose rows are max_length-token texts (classification texts, or the two texts of a pair).
+    private static readonly string[] FixedLengthText = [.. TextClassification, .. TextPairs];
     private static readonly string[] Synthetic = ["synthetic_linear"];
 
     private void CheckData(DataConfig d, ModelConfig m, LossConfig l)
@@ -30,6 +33,7 @@ internal sealed partial class ConfigValidator
             }
         }
         Range(d.MaxSamples is null or >= 1, "data.max_samples", "null or >= 1", d.MaxSamples);
+        Range(d.MaxEvalSamples is null or >= 1, "data.max_eval_samples", "null or >= 1", d.MaxEvalSamples);
         CheckTransform(d);
         if (d.Dataset is "csv" or "jsonl")
         {
@@ -93,7 +97,7 @@ internal sealed partial class ConfigValidator
             var what = d.Dataset == "text_lm" ? "a .txt file or a folder of them" : "the training file";
             Add("data.dataset", ConfigErrorCodes.Missing, $"data.dataset {d.Dataset} needs data.path ({what})");
         }
-        if (d.Dataset is "spam_assassin" or "brown" && d.EvalPath is not null)
+        if (d.Dataset is "spam_assassin" or "brown" or "brown_pairs" && d.EvalPath is not null)
         {
             Add("data.eval_path", ConfigErrorCodes.Conflict, $"data.dataset {d.Dataset} has no evaluation file: it is split by data.test_fraction and data.split_seed; remove data.eval_path");
         }
@@ -136,8 +140,8 @@ internal sealed partial class ConfigValidator
             ("data.text_field", d.TextField != defaults.TextField, TextFiles),
             ("data.label_field", d.LabelField != defaults.LabelField, TextFiles),
             ("data.label_names", d.LabelNames.Count > 0, TextFiles),
-            ("data.max_length", d.MaxLength != defaults.MaxLength, TextClassification),
-            ("data.add_special_tokens", d.AddSpecialTokens != defaults.AddSpecialTokens, TextClassification),
+            ("data.max_length", d.MaxLength != defaults.MaxLength, FixedLengthText),
+            ("data.add_special_tokens", d.AddSpecialTokens != defaults.AddSpecialTokens, FixedLengthText),
             ("data.pad_token_id", d.PadTokenId is not null, Text),
             ("data.eos_token_id", d.EosTokenId is not null, LanguageModelling),
             ("data.block_size", d.BlockSize != defaults.BlockSize, LanguageModelling),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Models.Transformers;
 
 namespace LowRankTrainer.Config;
 
@@ -32,15 +33,18 @@ internal sealed partial class ConfigValidator
             if (l.Name != "cross_entropy") Add("loss.type", ConfigErrorCodes.Conflict, $"loss.type mrl trains classification heads and needs loss.name cross_entropy (got {l.Name}, at {At("loss.name")})");
             if (m.Name != "mlp") Add("loss.type", ConfigErrorCodes.Conflict, $"loss.type mrl needs model.name mlp (the representation is its last hidden layer), got {m.Name} (at {At("model.name")})");
         }
-        if (m.HiddenSizes.Count == 0)
+        var layers = EmbeddingLayers(m);
+        if (layers is { Widths.Count: 0 })
         {
             if (l.Type == "mrl") Add("model.hidden_sizes", ConfigErrorCodes.Conflict, "loss.type mrl needs at least one hidden layer: the last one is the representation z whose prefixes the heads read");
             return;
         }
-        var d = m.HiddenSizes[^1];
+        // Unknown widths (a transformer whose config.json cannot be read here): the dims are checked when the model is built.
+        var widths = layers?.Widths;
+        var d = widths?[^1] ?? int.MaxValue;
         // matryoshka_2d may sample any hidden layer, so every dim must fit the narrowest one.
-        var narrowest = l.Type == "matryoshka_2d" ? m.HiddenSizes.Min() : d;
-        if (mrl.Dims.Count == 0) Add("loss.type", ConfigErrorCodes.Missing, $"loss.type {l.Type} needs loss.matryoshka.dims (nesting sizes, e.g. [2, 4, 8, 16, 32, {narrowest}])");
+        var narrowest = l.Type == "matryoshka_2d" ? widths?.Min() ?? int.MaxValue : d;
+        if (mrl.Dims.Count == 0) Add("loss.type", ConfigErrorCodes.Missing, $"loss.type {l.Type} needs loss.matryoshka.dims (nesting sizes, e.g. [2, 4, 8, 16, 32, {(widths is null ? "d" : narrowest.ToString(CultureInfo.InvariantCulture))}])");
         for (var i = 0; i < mrl.Dims.Count; i++)
         {
             var dim = mrl.Dims[i];
@@ -48,9 +52,9 @@ internal sealed partial class ConfigValidator
             else if (dim > narrowest)
             {
                 var what = l.Type == "matryoshka_2d"
-                    ? $"wider than hidden layer {m.HiddenSizes.ToList().IndexOf(narrowest) + 1} ({narrowest} units), which loss.type matryoshka_2d may sample: model.hidden_sizes is [{string.Join(", ", m.HiddenSizes)}]"
-                    : $"larger than the representation: model.hidden_sizes ends with {d}";
-                Add($"loss.matryoshka.dims[{i}]", ConfigErrorCodes.OutOfRange, $"loss.matryoshka.dims[{i}] is {dim}, {what} (at {At("model.hidden_sizes")})");
+                    ? $"wider than hidden layer {widths!.ToList().IndexOf(narrowest) + 1} ({narrowest} units), which loss.type matryoshka_2d may sample: {layers!.Describe()}"
+                    : $"larger than the representation: {layers!.DescribeLast()}";
+                Add($"loss.matryoshka.dims[{i}]", ConfigErrorCodes.OutOfRange, $"loss.matryoshka.dims[{i}] is {dim}, {what} (at {At(layers.Source)})");
             }
             if (mrl.Dims.Take(i).Contains(dim)) Add($"loss.matryoshka.dims[{i}]", ConfigErrorCodes.Conflict, $"loss.matryoshka.dims[{i}]: {dim} is listed twice");
         }
@@ -69,8 +73,22 @@ internal sealed partial class ConfigValidator
     }
 
     /// <summary>
+    /// The embedding layers the loss sees: an MLP's <c>model.hidden_sizes</c>, or a transformer's L layers of width d
+    /// from its config.json (null when that cannot be read here; the model build checks then). Null for other models.
+    /// </summary>
+    private static EmbeddingLayerWidths? EmbeddingLayers(ModelConfig m)
+    {
+        if (m.Name == "mlp") return new EmbeddingLayerWidths(m.HiddenSizes, "model.hidden_sizes", null);
+        if (!TransformerRegistry.ModelTypes.Contains(m.Name)) return null;
+        return TransformerShape.TryRead(m) is { } shape
+            ? new EmbeddingLayerWidths([.. Enumerable.Repeat(shape.HiddenSize, shape.Layers)], shape.Source, shape.File)
+            : null;
+    }
+
+    /// <summary>
     /// The embedding losses (mnrl, matryoshka, matryoshka_2d, starbucks): their subsections apply to their own type only;
-    /// they train an MLP's hidden layers on two augmented views of Fashion-MNIST images.
+    /// they train an MLP's hidden layers on two augmented views of Fashion-MNIST images, or a transformer's mean-pooled
+    /// layers on the text pairs of brown_pairs.
     /// </summary>
     private void CheckEmbeddingLoss(LossConfig l, ModelConfig m, DataConfig data, AdapterConfig a)
     {
@@ -96,13 +114,40 @@ internal sealed partial class ConfigValidator
         {
             Add(key, ConfigErrorCodes.Conflict, $"{key} applies to loss.type {types}, but loss.type is {l.Type} (at {At("loss.type")})");
         }
+        if (data.Dataset == "brown_pairs" && !l.IsEmbedding)
+        {
+            Add("loss.type", ConfigErrorCodes.Conflict,
+                $"data.dataset brown_pairs gives pairs of texts without labels (at {At("data.dataset")}); it trains an embedding: loss.type must be one of {string.Join(", ", LossConfig.EmbeddingTypes)} (got {l.Type})");
+        }
         if (!l.IsEmbedding) return;
         var type = l.Type;
         Range(l.Scale > 0 && double.IsFinite(l.Scale), "loss.scale", "> 0", l.Scale);
         if (l.Name != "cross_entropy") Add("loss.name", ConfigErrorCodes.Conflict, $"loss.type {type} is an in-batch contrastive loss (a cross-entropy over similarities); loss.name must stay cross_entropy (got {l.Name})");
         if (l.LabelSmoothing != 0) Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing does not apply to loss.type {type} (at {At("loss.type")})");
-        if (data.Dataset != "fashion_mnist") Add("data.dataset", ConfigErrorCodes.Conflict, $"loss.type {type} trains on two augmented views of each image and needs data.dataset fashion_mnist (got {data.Dataset}, at {At("loss.type")})");
-        if (m.Name != "mlp") Add("model.name", ConfigErrorCodes.Conflict, $"loss.type {type} needs model.name mlp (its hidden layers are the embeddings), got {m.Name} (at {At("loss.type")})");
+        // The two pairings: image views through an MLP, text pairs through a transformer.
+        var transformer = TransformerRegistry.ModelTypes.Contains(m.Name);
+        var transformers = string.Join(", ", TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal));
+        if (data.Dataset == "brown_pairs")
+        {
+            if (!transformer)
+            {
+                Add("model.name", ConfigErrorCodes.Conflict,
+                    $"loss.type {type} on data.dataset brown_pairs embeds texts with a transformer (mean-pooled hidden states per layer): model.name must be one of {transformers} (got {m.Name}, at {At("data.dataset")})");
+            }
+        }
+        else if (data.Dataset == "fashion_mnist")
+        {
+            if (m.Name != "mlp")
+            {
+                Add("model.name", ConfigErrorCodes.Conflict,
+                    $"loss.type {type} needs model.name mlp (its hidden layers are the embeddings) on the image views of data.dataset fashion_mnist, got {m.Name} (at {At("loss.type")})");
+            }
+        }
+        else
+        {
+            Add("data.dataset", ConfigErrorCodes.Conflict,
+                $"loss.type {type} trains on (anchor, positive) pairs: two augmented views of each image (data.dataset fashion_mnist, model.name mlp) or two spans of one document (data.dataset brown_pairs, model.name {transformers}); got data.dataset {data.Dataset} (at {At("loss.type")})");
+        }
         if (data.Transform == "permute_pixels")
         {
             // TwoViews shifts each image by up to 2 pixels on the 28×28 grid; on a permuted image that sends every pixel
@@ -113,31 +158,39 @@ internal sealed partial class ConfigValidator
         if (a.Method != AdapterConfigMapper.None || a.ModulesToSave.Count > 0)
         {
             Add(a.Method != AdapterConfigMapper.None ? "adapter.method" : "adapter.modules_to_save", ConfigErrorCodes.Conflict,
-                $"loss.type {type} trains the whole MLP body (the head is unused); adapters and modules_to_save are not supported with it (at {At("loss.type")})");
+                $"loss.type {type} trains the whole model body (heads are unused); adapters and modules_to_save are not supported with it (at {At("loss.type")})");
         }
-        var widths = m.HiddenSizes;
-        var layerCount = widths.Count;
-        if (layerCount == 0 || (type == "matryoshka_2d" && layerCount < 2))
+        var layers = EmbeddingLayers(m);
+        var widths = layers?.Widths;
+        var layerCount = widths?.Count ?? 0;
+        if (widths is not null && (layerCount == 0 || (type == "matryoshka_2d" && layerCount < 2)))
         {
-            Add("model.hidden_sizes", ConfigErrorCodes.Conflict, type == "matryoshka_2d"
-                ? "loss.type matryoshka_2d needs at least two hidden layers (the last one is the embedding, earlier ones are the sub-networks it samples)"
+            Add(layers!.Source, ConfigErrorCodes.Conflict, type == "matryoshka_2d"
+                ? $"loss.type matryoshka_2d needs at least two hidden layers (the last one is the embedding, earlier ones are the sub-networks it samples){(layers.File is null ? "" : $": {layers.Describe()}")}"
                 : $"loss.type {type} needs at least one hidden layer: the last one is the embedding");
             return;
         }
-        var equalWidths = widths.All(w => w == widths[^1]);
+        var equalWidths = widths is null || widths.All(w => w == widths[^1]);
         void KlNeedsEqualWidths(string key, double temperature)
         {
             if (temperature > 0 && !equalWidths)
             {
                 Add(key, ConfigErrorCodes.Conflict,
-                    $"{key} {Format(temperature)} > 0 compares every layer with the last one, which needs equal hidden widths, but model.hidden_sizes is [{string.Join(", ", widths)}] (at {At("model.hidden_sizes")}); set it to 0 or use equal widths");
+                    $"{key} {Format(temperature)} > 0 compares every layer with the last one, which needs equal hidden widths, but {layers!.Describe()} (at {At(layers.Source)}); set it to 0 or use equal widths");
             }
         }
         if (type == "matryoshka_2d")
         {
             var c = l.Matryoshka2d;
-            Range(c.NLayersPerStep == -1 || (c.NLayersPerStep >= 1 && c.NLayersPerStep <= layerCount - 1),
-                  "loss.matryoshka_2d.n_layers_per_step", $"-1 (all earlier layers) or in [1, {layerCount - 1}] (model.hidden_sizes has {layerCount} layers)", c.NLayersPerStep);
+            if (widths is not null)
+            {
+                Range(c.NLayersPerStep == -1 || (c.NLayersPerStep >= 1 && c.NLayersPerStep <= layerCount - 1),
+                      "loss.matryoshka_2d.n_layers_per_step", $"-1 (all earlier layers) or in [1, {layerCount - 1}] ({layers!.Source} has {layerCount} layers)", c.NLayersPerStep);
+            }
+            else
+            {
+                Range(c.NLayersPerStep == -1 || c.NLayersPerStep >= 1, "loss.matryoshka_2d.n_layers_per_step", "-1 (all earlier layers) or >= 1", c.NLayersPerStep);
+            }
             Range(c.NDimsPerStep == -1 || (c.NDimsPerStep >= 1 && c.NDimsPerStep <= Math.Max(1, l.Matryoshka.Dims.Count)),
                   "loss.matryoshka_2d.n_dims_per_step", $"-1 (all dims) or in [1, {l.Matryoshka.Dims.Count}]", c.NDimsPerStep);
             Range(c.LastLayerWeight >= 0 && double.IsFinite(c.LastLayerWeight), "loss.matryoshka_2d.last_layer_weight", ">= 0", c.LastLayerWeight);
@@ -151,20 +204,24 @@ internal sealed partial class ConfigValidator
             var c = l.Starbucks;
             if (c.Layers.Count == 0 && c.Dims.Count == 0)
             {
-                Add("loss.type", ConfigErrorCodes.Missing, $"loss.type starbucks needs loss.starbucks.layers and loss.starbucks.dims, the (layer, dim) pairs as two lists (e.g. layers: [1, 2, {layerCount}], dims: [8, 16, {widths[^1]}])");
+                var example = widths is null ? "layers: [1, 2, L], dims: [8, 16, d]" : $"layers: [1, 2, {layerCount}], dims: [8, 16, {widths[^1]}]";
+                Add("loss.type", ConfigErrorCodes.Missing, $"loss.type starbucks needs loss.starbucks.layers and loss.starbucks.dims, the (layer, dim) pairs as two lists (e.g. {example})");
             }
             else if (c.Layers.Count != c.Dims.Count)
             {
                 Add("loss.starbucks.dims", ConfigErrorCodes.Conflict,
                     $"loss.starbucks.dims has {c.Dims.Count} entries but loss.starbucks.layers has {c.Layers.Count} (at {At("loss.starbucks.layers")}); pair i is (layers[i], dims[i])");
             }
+            // Without known widths any layer >= 1 passes here; the model build checks the rest.
+            var maxLayer = widths is null ? int.MaxValue : layerCount;
             for (var i = 0; i < c.Layers.Count; i++)
             {
                 var layer = c.Layers[i];
-                if (layer < 1 || layer > layerCount)
+                if (layer < 1 || layer > maxLayer)
                 {
-                    Add($"loss.starbucks.layers[{i}]", ConfigErrorCodes.OutOfRange,
-                        $"loss.starbucks.layers[{i}] is {layer}, outside [1, {layerCount}]: layers are 1-based and model.hidden_sizes has {layerCount} (at {At("model.hidden_sizes")})");
+                    Add($"loss.starbucks.layers[{i}]", ConfigErrorCodes.OutOfRange, widths is null
+                        ? $"loss.starbucks.layers[{i}] is {layer}: layers are 1-based"
+                        : $"loss.starbucks.layers[{i}] is {layer}, outside [1, {layerCount}]: layers are 1-based and {layers!.Source} has {layerCount} (at {At(layers.Source)})");
                 }
             }
             for (var i = 0; i < c.Dims.Count; i++)
@@ -172,10 +229,10 @@ internal sealed partial class ConfigValidator
                 var dim = c.Dims[i];
                 var layer = i < c.Layers.Count ? c.Layers[i] : 0;
                 if (dim < 1) Add($"loss.starbucks.dims[{i}]", ConfigErrorCodes.OutOfRange, $"loss.starbucks.dims[{i}] must be >= 1 (got {dim})");
-                else if (layer >= 1 && layer <= layerCount && dim > widths[layer - 1])
+                else if (widths is not null && layer >= 1 && layer <= layerCount && dim > widths[layer - 1])
                 {
                     Add($"loss.starbucks.dims[{i}]", ConfigErrorCodes.OutOfRange,
-                        $"loss.starbucks.dims[{i}] is {dim}, wider than hidden layer {layer} ({widths[layer - 1]} units; model.hidden_sizes is [{string.Join(", ", widths)}], at {At("model.hidden_sizes")})");
+                        $"loss.starbucks.dims[{i}] is {dim}, wider than hidden layer {layer} ({widths[layer - 1]} units; {layers!.Describe()}, at {At(layers.Source)})");
                 }
                 if (i < c.Layers.Count && Enumerable.Range(0, i).Any(j => j < c.Layers.Count && c.Layers[j] == layer && c.Dims[j] == dim))
                 {
@@ -192,4 +249,21 @@ internal sealed partial class ConfigValidator
             KlNeedsEqualWidths("loss.starbucks.kl_temperature", c.KlTemperature);
         }
     }
+}
+
+/// <summary>The widths of the layers an embedding loss sees, and the key (and file) they come from, for messages.</summary>
+/// <param name="Widths">d_ℓ per layer.</param>
+/// <param name="Source">The key: <c>model.hidden_sizes</c>, <c>model.hf_config</c> or <c>model.pretrained</c>.</param>
+/// <param name="File">A transformer's config.json; null for an MLP.</param>
+internal sealed record EmbeddingLayerWidths(IReadOnlyList<int> Widths, string Source, string? File)
+{
+    /// <summary>"model.hidden_sizes is [64, 32]" or "model.hf_config (bert.json) gives 4 layers of width 64".</summary>
+    public string Describe() => File is null
+        ? $"{Source} is [{string.Join(", ", Widths)}]"
+        : $"{Source} ({File}) gives {Widths.Count} layers of width {(Widths.Count > 0 ? Widths[0] : 0)}";
+
+    /// <summary>"model.hidden_sizes ends with 32" or "model.hf_config (bert.json) gives width 64".</summary>
+    public string DescribeLast() => File is null
+        ? $"{Source} ends with {Widths[^1]}"
+        : $"{Source} ({File}) gives width {Widths[^1]}";
 }

@@ -52,12 +52,12 @@ internal sealed partial class ConfigValidator
     private void CheckTransformer(ModelConfig m, DataConfig data)
     {
         var transformer = TransformerRegistry.ModelTypes.Contains(m.Name);
-        var text = data.Dataset is "text_jsonl" or "text_csv" or "spam_assassin" or "text_lm" or "brown";
+        var text = data.Dataset is "text_jsonl" or "text_csv" or "spam_assassin" or "text_lm" or "brown" or "brown_pairs";
         var lm = data.Dataset is "text_lm" or "brown";
         if (text && !transformer && m.Name is not ("lenet5" or "cnn"))   // those two get "needs image data" below
             Add("model.name", ConfigErrorCodes.Conflict, $"data.dataset {data.Dataset} gives token ids: it needs a transformer model.name ({string.Join(", ", TransformerRegistry.ModelTypes.Order(StringComparer.Ordinal))}), not {m.Name}");
         if (transformer && !text)
-            Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs text data (data.dataset text_jsonl, text_csv, spam_assassin, text_lm or brown), not {data.Dataset}");
+            Add("model.name", ConfigErrorCodes.Conflict, $"model.name {m.Name} needs text data (data.dataset text_jsonl, text_csv, spam_assassin, text_lm, brown or brown_pairs), not {data.Dataset}");
         if (transformer && text && lm != (m.Task == "causal_lm"))
             Add("model.task", ConfigErrorCodes.Conflict, lm
                 ? $"data.dataset {data.Dataset} gives next-token targets: it needs model.task causal_lm, not {m.Task}"

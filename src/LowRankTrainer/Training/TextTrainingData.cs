@@ -7,13 +7,13 @@ namespace LowRankTrainer.Training;
 
 /// <summary>
 /// Loads the text datasets of <c>data.dataset</c> — classification (<c>text_jsonl</c>, <c>text_csv</c>,
-/// <c>spam_assassin</c>) and language modelling (<c>text_lm</c>, <c>brown</c>) — with the tokenizer of
-/// <c>data.tokenizer</c>, loaded once.
+/// <c>spam_assassin</c>), language modelling (<c>text_lm</c>, <c>brown</c>) and text pairs for the embedding losses
+/// (<c>brown_pairs</c>) — with the tokenizer of <c>data.tokenizer</c>, loaded once.
 /// </summary>
 internal static class TextTrainingData
 {
     /// <summary>Whether <paramref name="dataset"/> names a text dataset.</summary>
-    public static bool Handles(string dataset) => dataset is "text_jsonl" or "text_csv" or "spam_assassin" or "text_lm" or "brown";
+    public static bool Handles(string dataset) => dataset is "text_jsonl" or "text_csv" or "spam_assassin" or "text_lm" or "brown" or "brown_pairs";
 
     /// <summary>The train and eval sets, and the pad id the models must mask (null for language modelling, whose rows are never padded).</summary>
     public static (TensorDataset Train, TensorDataset? Eval, int? PadTokenId) Load(DataConfig config)
@@ -31,6 +31,11 @@ internal static class TextTrainingData
         }
 
         var encoding = new TextEncodingOptions(config.MaxLength, SpecialTokenIds.Pad(tokenizer, config.PadTokenId), config.AddSpecialTokens);
+        if (config.Dataset == "brown_pairs")
+        {
+            var (train, eval) = TextPairDataset.Load(tokenizer, BrownCorpus.ReadAll(config.Path), encoding, config.TestFraction, config.SplitSeed, BrownCorpus.Genre, "the Brown corpus");
+            return (train, eval, encoding.PadTokenId);
+        }
         if (config.Dataset == "spam_assassin")
         {
             var (train, eval) = SpamAssassin.Load(tokenizer, encoding, config.Path, config.TestFraction, config.SplitSeed);

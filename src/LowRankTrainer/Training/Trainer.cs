@@ -43,9 +43,12 @@ namespace LowRankTrainer.Training;
 /// effective_rank and its Eckart–Young rank_floor on the target (<see cref="LinearMapMetrics"/>), in <c>metrics.jsonl</c>
 /// and <c>summary.json</c>.</item>
 /// <item>Embedding losses (<c>loss.type</c> mnrl, matryoshka, matryoshka_2d, starbucks; <see cref="EmbeddingObjective"/>):
-/// each micro-batch becomes two augmented views seeded by (train.seed, step, micro-batch) (<see cref="TwoViews"/>),
-/// the MLP's hidden layers are the embeddings and its head is frozen and left out of the optimizer. Evaluation
-/// reports nearest-centroid accuracy as eval_accuracy, eval_accuracy_by_dim and eval_accuracy_by_layer_dim.</item>
+/// with an MLP each micro-batch becomes two augmented views seeded by (train.seed, step, micro-batch)
+/// (<see cref="TwoViews"/>) and the hidden layers are the embeddings; with a transformer each sample is a text pair
+/// [2, T] and every layer's mean-pooled hidden states are the embeddings (<see cref="TransformerLayerEmbedder"/>).
+/// Heads (and BERT's pooler) are frozen and left out of the optimizer. Evaluation reports nearest-centroid accuracy
+/// (images) or top-1 retrieval accuracy among the eval pairs (text) as eval_accuracy, eval_accuracy_by_dim and
+/// eval_accuracy_by_layer_dim.</item>
 /// <item>Checkpoints (<c>checkpoint.save_strategy</c>, <c>save_steps</c>, <c>save_total_limit</c>): see
 /// <see cref="TrainingCheckpoint"/>. Cancellation stops after the current step and saves one.</item>
 /// <item>Resume (<c>train.resume_from_checkpoint</c>: a folder or <c>auto</c>): weights, optimizer,
@@ -111,13 +114,19 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var batchesPerEpoch = config.Data.DropLast ? n / bs : (n + bs - 1) / bs;
         var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
-        // The embedding losses train the MLP body on two views per image; the classification head stays unused and frozen.
+        // The embedding losses train the MLP body on two views per image, or a transformer on text pairs; heads stay unused and frozen.
         EmbeddingObjective? embedding = null;
+        ILayerEmbedder? embedder = null;
         if (config.Loss.IsEmbedding)
         {
-            if (model is not Mlp mlp) throw new ArgumentException($"loss.type {config.Loss.Type} needs model.name mlp (its hidden layers are the embeddings), got {config.Model.Name}");
-            if (adapterOptions is not null || modulesToSave.Count > 0) throw new ArgumentException($"loss.type {config.Loss.Type} trains the whole MLP body; adapter.method and adapter.modules_to_save are not supported with it");
-            embedding = new EmbeddingObjective(config.Loss, t.Seed, mlp, config.Model.HiddenSizes);
+            (embedder, var pairs) = model switch
+            {
+                Mlp mlp => ((ILayerEmbedder)new MlpLayerEmbedder(mlp, config.Model.HiddenSizes), EmbeddingPairs.AugmentedViews),
+                TransformerModel encoder => (new TransformerLayerEmbedder(encoder), EmbeddingPairs.TextPairs),
+                _ => throw new ArgumentException($"loss.type {config.Loss.Type} needs model.name mlp (image views) or a transformer (text pairs), got {config.Model.Name}"),
+            };
+            if (adapterOptions is not null || modulesToSave.Count > 0) throw new ArgumentException($"loss.type {config.Loss.Type} trains the whole model body; adapter.method and adapter.modules_to_save are not supported with it");
+            embedding = new EmbeddingObjective(config.Loss, t.Seed, embedder, pairs);
         }
         var loss = new LossFunction(config.Loss, t.Seed);
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
@@ -135,11 +144,13 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             initContext?.Dispose();
         }
         var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
-        if (embedding is not null)
+        if (embedder is not null)
         {
-            var head = ((IClassifierModel)model).HeadName;
-            model.GetSubmodule(head).Freeze();
-            trainable = [.. trainable.Where(p => !p.Name.StartsWith(head + ".", StringComparison.Ordinal))];
+            foreach (var unused in embedder.UnusedModules)
+            {
+                model.GetSubmodule(unused).Freeze();
+                trainable = [.. trainable.Where(p => !p.Name.StartsWith(unused + ".", StringComparison.Ordinal))];
+            }
         }
         var trainableTensors = trainable.Select(p => p.Value).ToList();
         var counts = ParameterSummary.Of(model);

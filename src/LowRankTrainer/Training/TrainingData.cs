@@ -49,7 +49,7 @@ public sealed class TrainingData : IDisposable
 
     /// <summary>
     /// Loads what <paramref name="config"/> names, keeping only <c>data.classes</c> when it lists any (<see cref="ClassSubset"/>),
-    /// then the first <c>data.max_samples</c> training rows, then applying <c>data.transform</c> to both splits
+    /// then the first <c>data.max_samples</c> training and <c>data.max_eval_samples</c> evaluation rows, then applying <c>data.transform</c> to both splits
     /// (<see cref="PixelPermutation"/>; last, as it acts on each row alone and so has the fewest rows to touch there).
     /// </summary>
     /// <exception cref="ArgumentException">An unknown dataset name, csv/jsonl without a path or label column, classes the
@@ -57,7 +57,7 @@ public sealed class TrainingData : IDisposable
     public static TrainingData Load(DataConfig config, LossConfig loss)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Transform(Cap(Subset(LoadAll(config, loss), config), config.MaxSamples), config);
+        return Transform(Cap(Subset(LoadAll(config, loss), config), config.MaxSamples, config.MaxEvalSamples), config);
     }
 
     /// <summary><c>data.transform</c>: <c>permute_pixels</c> permutes both splits' images with the one π of <c>data.transform_seed</c>.</summary>
@@ -109,26 +109,38 @@ public sealed class TrainingData : IDisposable
         }
     }
 
-    /// <summary><c>data.max_samples</c>: keeps the first training rows (the eval set is untouched).</summary>
-    private static TrainingData Cap(TrainingData all, int? maxSamples)
+    /// <summary><c>data.max_samples</c> / <c>data.max_eval_samples</c>: keeps the first training / evaluation rows.</summary>
+    private static TrainingData Cap(TrainingData all, int? maxSamples, int? maxEvalSamples)
     {
-        if (maxSamples is not { } max || all.Train.Count <= max) return all;
-        TensorDataset train;
+        var cutTrain = maxSamples is { } max && all.Train.Count > max;
+        var cutEval = maxEvalSamples is { } maxEval && all.Eval is not null && all.Eval.Count > maxEval;
+        if (!cutTrain && !cutEval) return all;
+        TensorDataset? train = null;
+        TensorDataset? eval = null;
         try
         {
-            using var _ = DisposeScope.Suspend();
-            using var inputs = all.Train.Inputs.Narrow(0, 0, max);
-            using var targets = all.Train.Targets.Narrow(0, 0, max);
-            train = new TensorDataset(inputs.Clone(), targets.Clone(), all.Train.ClassNames);
+            train = cutTrain ? First(all.Train, maxSamples!.Value) : null;
+            eval = cutEval ? First(all.Eval!, maxEvalSamples!.Value) : null;
         }
         catch
         {
+            train?.Dispose();
             all.Dispose();
             throw;
         }
-        // The eval set and the target map change hands; only the full training set is freed.
-        all.Train.Dispose();
-        return new TrainingData(train, all.Eval, owned: true, all.PadTokenId, all.TargetMap);
+        // What is kept (and the target map) changes hands; only the sets that were cut are freed.
+        if (train is not null) all.Train.Dispose();
+        if (eval is not null) all.Eval!.Dispose();
+        return new TrainingData(train ?? all.Train, eval ?? all.Eval, owned: true, all.PadTokenId, all.TargetMap);
+    }
+
+    /// <summary>A copy of the first <paramref name="count"/> rows of <paramref name="data"/>.</summary>
+    private static TensorDataset First(TensorDataset data, int count)
+    {
+        using var _ = DisposeScope.Suspend();
+        using var inputs = data.Inputs.Narrow(0, 0, count);
+        using var targets = data.Targets.Narrow(0, 0, count);
+        return new TensorDataset(inputs.Clone(), targets.Clone(), data.ClassNames);
     }
 
     private static TrainingData LoadAll(DataConfig config, LossConfig loss)
@@ -191,7 +203,7 @@ public sealed class TrainingData : IDisposable
                 }
             }
             default:
-                throw new ArgumentException($"unknown data.dataset '{config.Dataset}'; known: fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, synthetic_linear", nameof(config));
+                throw new ArgumentException($"unknown data.dataset '{config.Dataset}'; known: fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, brown_pairs, synthetic_linear", nameof(config));
         }
     }
 

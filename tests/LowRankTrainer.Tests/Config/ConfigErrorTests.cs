@@ -205,7 +205,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("train:\n  optim: adamw_torch_fuse\n", "train.optim must be one of adamw_torch, adamw_torch_fused, sgd (got 'adamw_torch_fuse'; did you mean 'adamw_torch_fused'?)")]
     [InlineData("train:\n  lr_scheduler_type: cosin\n", "train.lr_scheduler_type must be one of linear, cosine, constant (got 'cosin'; did you mean 'cosine'?)")]
     [InlineData("eval:\n  eval_strategy: epochs\n", "eval.eval_strategy must be one of no, steps, epoch (got 'epochs'; did you mean 'epoch'?)")]
-    [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, synthetic_linear (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
+    [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, brown_pairs, synthetic_linear (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
     [InlineData("loss:\n  name: crossentropy\n", "loss.name must be one of cross_entropy, mse (got 'crossentropy'; did you mean 'cross_entropy'?)")]
     [InlineData("train:\n  device: gpu\n", "train.device must be cpu, cuda or cuda:N (got 'gpu')")]
     public void BadChoice_IsReportedAtTheKey_WithDidYouMean(string yaml, string message)

@@ -95,7 +95,7 @@ public sealed class EmbeddingLossConfigTests : IDisposable
     [InlineData("loss.matryoshka.dims_per_step=1", "loss.matryoshka.dims_per_step applies to loss.type mrl, matryoshka, but loss.type is matryoshka_2d")]
     [InlineData("loss.matryoshka.dims=[]", "loss.type matryoshka_2d needs loss.matryoshka.dims")]
     [InlineData("loss.scale=0", "loss.scale must be > 0 (got 0)")]
-    [InlineData("data.dataset=csv", "loss.type matryoshka_2d trains on two augmented views of each image and needs data.dataset fashion_mnist (got csv")]
+    [InlineData("data.dataset=csv", "loss.type matryoshka_2d trains on (anchor, positive) pairs: two augmented views of each image (data.dataset fashion_mnist, model.name mlp) or two spans of one document (data.dataset brown_pairs, model.name bert, gpt2, llama, roberta); got data.dataset csv")]
     [InlineData("model.name=lenet5", "loss.type matryoshka_2d needs model.name mlp")]
     [InlineData("model.hidden_sizes=[64]", "loss.type matryoshka_2d needs at least two hidden layers")]
     [InlineData("loss.label_smoothing=0.1", "loss.label_smoothing does not apply to loss.type matryoshka_2d")]

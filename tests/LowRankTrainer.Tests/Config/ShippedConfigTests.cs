@@ -53,6 +53,21 @@ public sealed class ShippedConfigTests
     }
 
     [Fact]
+    public void BrownPairsRecipe_TrainsA4LayerD64BertWithMatryoshka2d()
+    {
+        var c = ConfigTestFiles.Valid(Path.Combine(ConfigsDir, "recipes", "brown_pairs", "bert_matryoshka_2d.yaml"));
+        Assert.Equal(("bert", "brown_pairs", "matryoshka_2d"), (c.Model.Name, c.Data.Dataset, c.Loss.Type));
+        Assert.Equal([8, 16, 32, 64], c.Loss.Matryoshka.Dims);
+        Assert.Equal((1, 1, 0.3), (c.Loss.Matryoshka2d.NLayersPerStep, c.Loss.Matryoshka2d.NDimsPerStep, c.Loss.Matryoshka2d.KlTemperature));
+        // Paths in the recipe are relative to the repository root, where lrt runs.
+        var root = ConfigTestFiles.RepoRoot();
+        Assert.True(File.Exists(Path.Combine(root, c.Data.Tokenizer!)), c.Data.Tokenizer);
+        var shape = LowRankTrainer.Models.Transformers.TransformerShape.TryRead(c.Model with { HfConfig = Path.Combine(root, c.Model.HfConfig!) });
+        Assert.NotNull(shape);
+        Assert.Equal((4, 64), (shape.Layers, shape.HiddenSize));
+    }
+
+    [Fact]
     public void Recipes_InheritTheDefaults()
     {
         var lenet = ConfigTestFiles.Valid(Path.Combine(ConfigsDir, "recipes", "fashion_mnist", "lenet5_full.yaml"));

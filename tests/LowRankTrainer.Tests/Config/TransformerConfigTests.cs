@@ -21,7 +21,7 @@ public sealed class TransformerConfigTests : IDisposable
     [InlineData("model:\n  name: mlp\ndata:\n  dataset: brown\n  tokenizer: tok\n",
                 "data.dataset brown gives token ids: it needs a transformer model.name (bert, gpt2, llama, roberta), not mlp")]
     [InlineData("model:\n  name: gpt2\n  hf_config: g.json\n",
-                "model.name gpt2 needs text data (data.dataset text_jsonl, text_csv, spam_assassin, text_lm or brown), not fashion_mnist")]
+                "model.name gpt2 needs text data (data.dataset text_jsonl, text_csv, spam_assassin, text_lm, brown or brown_pairs), not fashion_mnist")]
     [InlineData("model:\n  name: gpt2\n  hf_config: g.json\ndata:\n  dataset: brown\n  tokenizer: tok\n",
                 "data.dataset brown gives next-token targets: it needs model.task causal_lm, not sequence_classification")]
     [InlineData("model:\n  name: gpt2\n  num_classes: 2\n  task: causal_lm\n  hf_config: g.json\ndata:\n  dataset: spam_assassin\n  tokenizer: tok\n",

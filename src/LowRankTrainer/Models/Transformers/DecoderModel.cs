@@ -34,6 +34,18 @@ public abstract class DecoderModel : TransformerModel
     /// <summary>The body's final hidden states [N, T, d] of <paramref name="ids"/>; <paramref name="mask"/> [N, 1, T, T] or null (plain causal).</summary>
     protected abstract Tensor Hidden(Tensor ids, Tensor? mask);
 
+    /// <summary>Every block's hidden states (<see cref="TransformerModel.HiddenLayers"/>) of <paramref name="ids"/>; <paramref name="mask"/> as in <see cref="Hidden"/>.</summary>
+    protected abstract IReadOnlyList<Tensor> HiddenLayerStates(Tensor ids, Tensor? mask);
+
+    /// <inheritdoc/>
+    public sealed override IReadOnlyList<Tensor> HiddenLayers(Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var keyMask = KeyMask(ids);
+        using var mask = keyMask is null ? null : AttentionMasks.CausalWithPadding(keyMask);
+        return HiddenLayerStates(ids, mask);
+    }
+
     /// <summary>
     /// Registers the head for the task: the tied embedding (<paramref name="tiedEmbedding"/>, causal LM only), or a
     /// fresh Linear without bias, d → vocabulary or d → classes, drawn from N(0, <paramref name="std"/>) as HF does.

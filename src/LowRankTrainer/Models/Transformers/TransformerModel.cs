@@ -53,6 +53,26 @@ public abstract class TransformerModel : Module<Tensor, Tensor>, IClassifierMode
     /// <summary>The vocabulary size (rows of the token embedding).</summary>
     public abstract long VocabularySize { get; }
 
+    /// <summary>The number of blocks L (HF's <c>num_hidden_layers</c> / <c>n_layer</c>).</summary>
+    public abstract int LayerCount { get; }
+
+    /// <summary>The width d of every hidden state (HF's <c>hidden_size</c> / <c>n_embd</c>).</summary>
+    public abstract long HiddenSize { get; }
+
+    /// <summary>
+    /// The hidden states after each block, HF's <c>output_hidden_states=True</c> tuple without its first entry (the
+    /// embedding output): L tensors [N, T, d] for ids [N, T], the last one the final hidden states (after the final
+    /// norm where the family has one). The per-layer sentence embeddings pool them (sentence-transformers'
+    /// <c>all_layer_embeddings</c>, which 2D Matryoshka samples).
+    /// </summary>
+    public abstract IReadOnlyList<Tensor> HiddenLayers(Tensor ids);
+
+    /// <summary>
+    /// Modules that a pooled sentence embedding never reaches — the head, and BERT's pooler — so an embedding loss
+    /// freezes them and leaves them out of the optimizer.
+    /// </summary>
+    public virtual IReadOnlyList<string> EmbeddingUnusedModules => [HeadName];
+
     /// <summary>Whether HF stores <paramref name="name"/> transposed relative to this model (GPT-2's Conv1D weights).</summary>
     public virtual bool IsTransposedInHf(string name) => false;
 

@@ -40,6 +40,23 @@ public sealed class BertBody : Module
         }
         return x;
     }
+
+    /// <summary>
+    /// The output of every block, h₁ … h_L (each [N, T, d]; HF's <c>hidden_states[1:]</c>, the embedding output left
+    /// out), for per-layer sentence embeddings; the arguments are those of <see cref="Forward"/>.
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardLayers(Tensor ids, Tensor? mask)
+    {
+        var layers = new List<Tensor>(Encoder.Layers.Items.Count);
+        using var embedded = Embeddings.Forward(ids);
+        var x = embedded;
+        foreach (var layer in Encoder.Layers.Items)
+        {
+            x = layer.Forward(x, mask);
+            layers.Add(x);
+        }
+        return layers;
+    }
 }
 
 /// <summary>HF <c>BertEncoder</c> (child <c>encoder</c>): holds the blocks as <c>layer.0</c> … <c>layer.{L−1}</c>.</summary>

@@ -62,6 +62,24 @@ public abstract class BertFamilyModel : TransformerModel
         return Body.Forward(ids, mask);
     }
 
+    /// <inheritdoc/>
+    public override int LayerCount => checked((int)Config.NumHiddenLayers);
+
+    /// <inheritdoc/>
+    public override long HiddenSize => Config.HiddenSize;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Tensor> HiddenLayers(Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var keyMask = KeyMask(ids);
+        using var mask = keyMask is null ? null : AttentionMasks.Padding(keyMask);
+        return Body.ForwardLayers(ids, mask);
+    }
+
+    /// <summary>The head, and the [CLS] pooler where the body has one (BERT; RoBERTa is built without).</summary>
+    public override IReadOnlyList<string> EmbeddingUnusedModules => Body.Pooler is null ? [HeadName] : [HeadName, BaseModelPrefix + ".pooler"];
+
     /// <summary>Applies HF's initialisation (<see cref="BertInit"/>) to the whole model, head included.</summary>
     protected void InitWeights(Generator generator) => BertInit.Apply(this, Config.InitializerRange, generator);
 

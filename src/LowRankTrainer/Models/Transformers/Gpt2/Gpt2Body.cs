@@ -53,6 +53,32 @@ public sealed class Gpt2Body : Module
         using (x) return CallChild("ln_f", x);
     }
 
+    /// <summary>
+    /// HF's <c>hidden_states[1:]</c> (each [N, T, d]): the output of blocks 1 … L−1, then ln_f of block L's output
+    /// (the final hidden states), for per-layer sentence embeddings; the arguments are those of <see cref="Forward"/>.
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardLayers(Tensor ids, Tensor? mask)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var t = ids.Size(1);
+        if (t > _maxPositions) throw new ArgumentException($"the sequence has {t} tokens; this GPT-2 takes at most n_positions = {_maxPositions}", nameof(ids));
+        using var positions = Tensor.Arange(0L, t, 1L, DType.Int64, ids.Device);
+        using var tokens = CallChild("wte", ids);
+        using var pos = CallChild("wpe", positions);
+        using var sum = tokens.Add(pos);
+        using var embedded = CallChild("drop", sum);
+        var layers = new List<Tensor>(Blocks.Items.Count);
+        var x = embedded;
+        foreach (var block in Blocks.Items)
+        {
+            x = block.Forward(x, mask);
+            layers.Add(x);
+        }
+        using var last = layers[^1];
+        layers[^1] = CallChild("ln_f", last);
+        return layers;
+    }
+
     private void InitWeights(Gpt2Config config, Generator generator)
     {
         using var scope = DisposeScope.Suspend();

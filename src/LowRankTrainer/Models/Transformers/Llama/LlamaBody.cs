@@ -56,6 +56,31 @@ public sealed class LlamaBody : Module
         using (x) return CallChild("norm", x);
     }
 
+    /// <summary>
+    /// HF's <c>hidden_states[1:]</c> (each [N, T, d]): the output of layers 1 … L−1, then <c>norm</c> of layer L's
+    /// output (the final hidden states), for per-layer sentence embeddings; the arguments are those of <see cref="Forward"/>.
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardLayers(Tensor ids, Tensor? mask)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        using var embedded = CallChild("embed_tokens", ids);
+        var (cos, sin) = Rotary.CosSin(ids.Size(1), ids.Device, embedded.DType);
+        var layers = new List<Tensor>(Layers.Items.Count);
+        using (cos)
+        using (sin)
+        {
+            var x = embedded;
+            foreach (var layer in Layers.Items)
+            {
+                x = layer.Forward(x, cos, sin, mask);
+                layers.Add(x);
+            }
+        }
+        using var last = layers[^1];
+        layers[^1] = CallChild("norm", last);
+        return layers;
+    }
+
     private void InitWeights(LlamaConfig config, Generator generator)
     {
         using var scope = DisposeScope.Suspend();

@@ -68,4 +68,13 @@ public sealed class LlamaModel : DecoderModel
 
     /// <inheritdoc/>
     protected override Tensor Hidden(Tensor ids, Tensor? mask) => Body.Forward(ids, mask);
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<Tensor> HiddenLayerStates(Tensor ids, Tensor? mask) => Body.ForwardLayers(ids, mask);
+
+    /// <inheritdoc/>
+    public override int LayerCount => checked((int)Config.NumHiddenLayers);
+
+    /// <inheritdoc/>
+    public override long HiddenSize => Config.HiddenSize;
 }

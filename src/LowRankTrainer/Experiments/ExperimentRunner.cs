@@ -35,7 +35,8 @@ public sealed record ExperimentOutcome(IReadOnlyList<RunRecord> Records, int Ran
 public sealed class ExperimentRunner(ExperimentManifest manifest, ExperimentPaths paths, TextWriter stdout, TextWriter stderr)
 {
     private static readonly string[] ResultFiles = ["summary.json", "config.yaml", "env.json"];
-    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+    // Relaxed escaping keeps '+' in a revision such as 1234abc+dirty readable.
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The provenance file written beside each run's results.</summary>
     public const string ProvenanceFile = "provenance.json";

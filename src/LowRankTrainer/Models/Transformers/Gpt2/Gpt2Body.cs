@@ -36,14 +36,7 @@ public sealed class Gpt2Body : Module
     /// <exception cref="ArgumentException">The sequence is longer than <c>n_positions</c>.</exception>
     public Tensor Forward(Tensor ids, Tensor? mask)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        var t = ids.Size(1);
-        if (t > _maxPositions) throw new ArgumentException($"the sequence has {t} tokens; this GPT-2 takes at most n_positions = {_maxPositions}", nameof(ids));
-        using var positions = Tensor.Arange(0L, t, 1L, DType.Int64, ids.Device);
-        using var tokens = CallChild("wte", ids);
-        using var pos = CallChild("wpe", positions);
-        using var sum = tokens.Add(pos);
-        var x = CallChild("drop", sum);
+        var x = Embed(ids);
         foreach (var block in Blocks.Items)
         {
             var next = block.Forward(x, mask);
@@ -59,14 +52,7 @@ public sealed class Gpt2Body : Module
     /// </summary>
     public IReadOnlyList<Tensor> ForwardLayers(Tensor ids, Tensor? mask)
     {
-        ArgumentNullException.ThrowIfNull(ids);
-        var t = ids.Size(1);
-        if (t > _maxPositions) throw new ArgumentException($"the sequence has {t} tokens; this GPT-2 takes at most n_positions = {_maxPositions}", nameof(ids));
-        using var positions = Tensor.Arange(0L, t, 1L, DType.Int64, ids.Device);
-        using var tokens = CallChild("wte", ids);
-        using var pos = CallChild("wpe", positions);
-        using var sum = tokens.Add(pos);
-        using var embedded = CallChild("drop", sum);
+        using var embedded = Embed(ids);
         var layers = new List<Tensor>(Blocks.Items.Count);
         var x = embedded;
         foreach (var block in Blocks.Items)
@@ -77,6 +63,19 @@ public sealed class Gpt2Body : Module
         using var last = layers[^1];
         layers[^1] = CallChild("ln_f", last);
         return layers;
+    }
+
+    // Token plus position embeddings, then dropout: the input of block 1 (the caller owns the result).
+    private Tensor Embed(Tensor ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var t = ids.Size(1);
+        if (t > _maxPositions) throw new ArgumentException($"the sequence has {t} tokens; this GPT-2 takes at most n_positions = {_maxPositions}", nameof(ids));
+        using var positions = Tensor.Arange(0L, t, 1L, DType.Int64, ids.Device);
+        using var tokens = CallChild("wte", ids);
+        using var pos = CallChild("wpe", positions);
+        using var sum = tokens.Add(pos);
+        return CallChild("drop", sum);
     }
 
     private void InitWeights(Gpt2Config config, Generator generator)

@@ -17,14 +17,6 @@ public static class ExperimentReport
     /// <summary>Where it ends.</summary>
     public const string EndMarker = "<!-- /lrt:results -->";
 
-    /// <summary>The tables, in manifest order.</summary>
-    public static IReadOnlyList<RenderedTable> Tables(ExperimentManifest manifest, IReadOnlyList<RunRecord> records)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        var builder = new ReportBuilder(records, manifest.Names, manifest.Labels);
-        return manifest.Tables.Select(builder.Table).ToList();
-    }
-
     /// <summary>Writes the report; returns the Markdown of results.md.</summary>
     /// <param name="manifest">The experiment.</param>
     /// <param name="records">Its runs with results.</param>

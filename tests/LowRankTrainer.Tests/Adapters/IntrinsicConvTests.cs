@@ -2,11 +2,11 @@ using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Intrinsic;
 using LowRankTrainer.Adapters.Lora;
 using LowRankTrainer.Models;
+using LowRankTrainer.Tests.Losses;
 using LowRankTrainer.Tests.Training;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 using static LowRankTrainer.Tests.Adapters.AdapterTestHelpers;
-using LowRankTrainer.Tests.Losses;
 
 namespace LowRankTrainer.Tests.Adapters;
 

@@ -1,11 +1,11 @@
-using System.Numerics;
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Adapters.Intrinsic;
+using LowRankTrainer.Tests.Losses;
 using LowRankTrainer.Tests.Training;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
+using System.Numerics;
 using static LowRankTrainer.Tests.Adapters.AdapterTestHelpers;
-using LowRankTrainer.Tests.Losses;
 
 namespace LowRankTrainer.Tests.Adapters;
 

@@ -12,9 +12,10 @@ namespace LowRankTrainer.Tests.Training;
 /// Tiny images for the embedding losses: 4 classes of 1×10×10 images, each a fixed random template per class
 /// plus N(0, 0.5²) noise; 256 training and 128 eval images.
 /// </summary>
-internal sealed class TinyImages : IDisposable
+internal sealed class TinyImages : TrainEvalFixture
 {
     public TinyImages()
+        : base("lrt-embed-")
     {
         using var g = new Generator(321);
         using var scope = new DisposeScope();
@@ -22,12 +23,6 @@ internal sealed class TinyImages : IDisposable
         Train = Make(templates, 256, g);
         Eval = Make(templates, 128, g);
     }
-
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "lrt-embed-" + Guid.NewGuid().ToString("N"));
-
-    public TensorDataset Train { get; }
-
-    public TensorDataset Eval { get; }
 
     private static TensorDataset Make(Tensor templates, long n, Generator g)
     {
@@ -71,19 +66,6 @@ internal sealed class TinyImages : IDisposable
     {
         using var cts = new CancellationTokenSource();
         return Run(config, s => { if (s == step) cts.Cancel(); }, cts.Token);
-    }
-
-    public void Dispose()
-    {
-        Train.Dispose();
-        Eval.Dispose();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }
 

@@ -18,11 +18,12 @@ namespace LowRankTrainer.Tests.Training;
 /// untrained model retrieves at about chance, and a trained one must learn that s and s + 31 mean the same.
 /// 512 training and 128 evaluation pairs, as int64 [N, 2, 8].
 /// </summary>
-internal sealed class TinyTextPairs : IDisposable
+internal sealed class TinyTextPairs : TrainEvalFixture
 {
     public const long Pad = 0;
 
     public TinyTextPairs()
+        : base("lrt-text-embed-")
     {
         Train = Make(512, new Random(1));
         Eval = Make(128, new Random(2));
@@ -34,13 +35,7 @@ internal sealed class TinyTextPairs : IDisposable
             """);
     }
 
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "lrt-text-embed-" + Guid.NewGuid().ToString("N"));
-
     public string HfConfig => Path.Combine(Root, "bert.json");
-
-    public TensorDataset Train { get; }
-
-    public TensorDataset Eval { get; }
 
     private static TensorDataset Make(int n, Random rng)
     {
@@ -89,19 +84,6 @@ internal sealed class TinyTextPairs : IDisposable
         using var model = (TransformerModel)ModelFactory.Build(config.Model, g);
         return new EmbeddingObjective(config.Loss, config.Train.Seed, new TransformerLayerEmbedder(model), EmbeddingPairs.TextPairs)
             .Evaluate(Train, Eval, config.Eval.PerDeviceEvalBatchSize);
-    }
-
-    public void Dispose()
-    {
-        Train.Dispose();
-        Eval.Dispose();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }
 

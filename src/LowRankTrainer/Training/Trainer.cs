@@ -168,7 +168,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var runDir = _options.RunDirectory ?? RunFolder.Create(t.OutputDir, runName, createdAt);
         Directory.CreateDirectory(runDir);
         File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
-        File.WriteAllText(Path.Combine(runDir, "env.json"), EnvironmentReport.Capture().ToJson());
+        File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt));
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
         using var metrics = new MetricsLog(runDir);
         foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
@@ -342,24 +342,31 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             if (status == "success")
             {
                 if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
-                var final = Path.Combine(runDir, "final");
-                Directory.CreateDirectory(final);
-                if (adapter is not null)
+                var finalDir = Path.Combine(runDir, "final");
+                if (Directory.Exists(finalDir)) AtomicWrite.DeleteFolder(finalDir); // a rerun into the same folder (TrainerOptions.RunDirectory)
+                // Written aside and renamed: a run killed here leaves no half-written final/.
+                AtomicWrite.Folder(finalDir, final =>
                 {
-                    AdapterCheckpoint.Save(adapter, final);
-                }
-                else if (model is TransformerModel full && modulesToSave.Count == 0)
-                {
-                    // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
-                    PretrainedTransformer.Save(full, final);
-                    if (config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, final);
-                }
-                else
-                {
-                    using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
-                    SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
-                        new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
-                }
+                    if (adapter is not null)
+                    {
+                        AdapterCheckpoint.Save(adapter, final);
+                    }
+                    else if (model is TransformerModel full && modulesToSave.Count == 0)
+                    {
+                        // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
+                        PretrainedTransformer.Save(full, final);
+                        if (config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, final);
+                    }
+                    else
+                    {
+                        using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
+                        SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
+                            new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
+                    }
+                    var card = new ModelCard.Facts(config, runName, step, totalSteps, Epoch(), lastEval, metrics.History.ToList(), counts,
+                                                   adapter?.Describe(), TorchRuntime.GetBuildInfo().TorchVersion);
+                    File.WriteAllText(Path.Combine(final, ModelCard.FileName), ModelCard.Render(card));
+                });
             }
         }
         catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
@@ -392,7 +399,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
                 SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null,
             };
-            File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
+            AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;
         }
     }

@@ -204,9 +204,12 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         var windowClock = Stopwatch.StartNew();
         var loopClock = Stopwatch.StartNew();
-        long lastEvalStep = -1;
+        // A checkpoint saved right after an evaluation carries it in its log history: resuming there must not evaluate
+        // (and log) the same step twice, and the summary reports the evaluation the history holds.
+        var resumedEval = resumed?.LogHistory.LastOrDefault(e => e.Split == "eval" && e.Step == resumed.GlobalStep);
+        long lastEvalStep = resumedEval?.Step ?? -1;
         string? lastCheckpoint = null;
-        EvalResult? lastEval = null;
+        EvalResult? lastEval = resumedEval is null ? null : EvalResult.FromEntry(resumedEval);
         var status = "success";
         var watchdog = new NonFiniteWatchdog(t.OnNonfinite, t.MaxSkippedSteps, () => lastCheckpoint ?? resumeFrom);
         double Epoch() => loader.Epoch + ((double)loader.BatchIndex / loader.BatchesPerEpoch);

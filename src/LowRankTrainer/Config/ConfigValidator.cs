@@ -173,6 +173,8 @@ internal sealed partial class ConfigValidator
         Range(t.WarmupSteps >= 0, "train.warmup_steps", ">= 0", t.WarmupSteps);
         Range(t.WarmupRatio is >= 0 and < 1, "train.warmup_ratio", "in [0, 1)", t.WarmupRatio);
         Range(t.NumThreads is null or >= 1, "train.num_threads", "null or >= 1", t.NumThreads);
+        Choice("train.on_nonfinite", t.OnNonfinite, [.. Training.NonFiniteWatchdog.Policies]);
+        Range(t.MaxSkippedSteps >= 0, "train.max_skipped_steps", ">= 0", t.MaxSkippedSteps);
         if (!DevicePattern().IsMatch(t.Device))
         {
             Add("train.device", ConfigErrorCodes.InvalidChoice, $"train.device must be cpu, cuda or cuda:N (got '{t.Device}')");

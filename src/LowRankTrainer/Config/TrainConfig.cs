@@ -75,4 +75,14 @@ public sealed record TrainConfig
 
     /// <summary>null (start fresh), <c>auto</c> (latest checkpoint of the newest run with this name) or a checkpoint folder.</summary>
     public string? ResumeFromCheckpoint { get; init; }
+
+    /// <summary>
+    /// What a NaN or ±∞ loss or gradient does: <c>stop</c> (end the run naming the step and tensor, keeping the last
+    /// good checkpoint) or <c>skip_step</c> (drop the step's gradients, as AMP's GradScaler does); see
+    /// <see cref="Training.NonFiniteWatchdog"/>.
+    /// </summary>
+    public string OnNonfinite { get; init; } = "stop";
+
+    /// <summary>With <c>on_nonfinite: skip_step</c>, how many steps in a row may be skipped before the run stops.</summary>
+    public int MaxSkippedSteps { get; init; } = 10;
 }

@@ -104,6 +104,9 @@ public sealed record RunSummary
     /// <summary>Parameters that were trained.</summary>
     public long NumTrainableParams { get; init; }
 
+    /// <summary>Steps whose non-finite loss or gradient was dropped under <c>train.on_nonfinite: skip_step</c> (null: none).</summary>
+    public long? SkippedSteps { get; init; }
+
     /// <summary>All parameters of the model.</summary>
     public long NumTotalParams { get; init; }
 

@@ -16,4 +16,14 @@ public sealed record EvalResult(double Loss, double? Accuracy, IReadOnlyDictiona
     /// (<see cref="LinearMapMetrics"/>); null for every other task.
     /// </summary>
     public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+
+    /// <summary>The evaluation a logged eval event records (the inverse of how the trainer logs one).</summary>
+    public static EvalResult FromEntry(MetricsEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new EvalResult(entry.EvalLoss ?? double.NaN, entry.EvalAccuracy, entry.EvalAccuracyByDim, entry.EvalAccuracyByLayerDim)
+        {
+            MacroF1 = entry.EvalF1, Metrics = entry.EvalMetrics,
+        };
+    }
 }

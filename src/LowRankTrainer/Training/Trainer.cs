@@ -168,7 +168,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var runDir = _options.RunDirectory ?? RunFolder.Create(t.OutputDir, runName, createdAt);
         Directory.CreateDirectory(runDir);
         File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
-        File.WriteAllText(Path.Combine(runDir, "env.json"), EnvironmentReport.Capture().ToJson());
+        File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt));
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
         using var metrics = new MetricsLog(runDir);
         foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
@@ -204,10 +204,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         var windowClock = Stopwatch.StartNew();
         var loopClock = Stopwatch.StartNew();
-        long lastEvalStep = -1;
+        // A checkpoint saved right after an evaluation carries it in its log history: resuming there must not evaluate
+        // (and log) the same step twice, and the summary reports the evaluation the history holds.
+        var resumedEval = resumed?.LogHistory.LastOrDefault(e => e.Split == "eval" && e.Step == resumed.GlobalStep);
+        long lastEvalStep = resumedEval?.Step ?? -1;
         string? lastCheckpoint = null;
-        EvalResult? lastEval = null;
+        EvalResult? lastEval = resumedEval is null ? null : EvalResult.FromEntry(resumedEval);
         var status = "success";
+        var watchdog = new NonFiniteWatchdog(t.OnNonfinite, t.MaxSkippedSteps, () => lastCheckpoint ?? resumeFrom);
         double Epoch() => loader.Epoch + ((double)loader.BatchIndex / loader.BatchesPerEpoch);
         TimeSpan? Eta() => step > startStep ? loopClock.Elapsed / (step - startStep) * (totalSteps - step) : null;
 
@@ -265,6 +269,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 var lr = optimizer.ParamGroups[0].Lr;
                 stepClock.Start();
                 double stepLoss = 0;
+                var skipStep = false;
                 for (var micro = 0; micro < accum; micro++)
                 {
                     using var scope = new DisposeScope();
@@ -273,40 +278,48 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                         ? embedding.Compute(batch.Inputs, step + 1, micro)
                         : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
                     var v = value.ToDouble();
-                    if (!double.IsFinite(v))
+                    windowSamples += batch.Size;
+                    totalSamples += batch.Size;
+                    // A skipped step still reads its remaining micro-batches, so the data order stays that of an unskipped run.
+                    if (skipStep || watchdog.LossIsNonFinite(v, step + 1, $"micro-batch {micro + 1} of {accum}, epoch {batch.Epoch}, batch {batch.BatchIndex}"))
                     {
-                        throw new NonFiniteLossException($"the training loss is {v} at step {step + 1} (micro-batch {micro + 1} of {accum}, " +
-                                                         $"epoch {batch.Epoch}, batch {batch.BatchIndex}); lower train.learning_rate or check the data")
-                        { Step = step + 1, Value = v };
+                        skipStep = true;
+                        continue;
                     }
                     (value / accum).Backward();
                     SampleHeap();
                     stepLoss += v / accum;
-                    windowSamples += batch.Size;
-                    totalSamples += batch.Size;
                 }
                 // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
-                var gradNorm = GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
-                if (!double.IsFinite(gradNorm))
+                var gradNorm = skipStep ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
+                skipStep = skipStep || watchdog.GradientIsNonFinite(gradNorm, step + 1, stepLoss, trainable);
+                if (!skipStep)
                 {
-                    throw new NonFiniteLossException($"the gradient norm is {gradNorm} at step {step + 1} (loss {stepLoss}); lower train.learning_rate")
-                    { Step = step + 1, Value = gradNorm };
+                    optimizer.Step();
+                    SampleHeap();
+                    scheduler.Step();
+                    watchdog.StepTaken();
                 }
-                optimizer.Step();
-                SampleHeap();
-                scheduler.Step();
                 optimizer.ZeroGrad();
                 stepClock.Stop();
                 step++;
-                windowLoss += stepLoss;
-                windowSteps++;
+                if (skipStep)
+                {
+                    progress.Line($"step {step}: non-finite loss or gradient; step skipped ({watchdog.SkippedSteps} so far, train.on_nonfinite: skip_step)");
+                    skipStep = false;
+                }
+                else
+                {
+                    windowLoss += stepLoss;
+                    windowSteps++;
+                }
 
                 var log = config.Logging;
                 if ((log.LoggingSteps > 0 && step % log.LoggingSteps == 0) || (log.LoggingFirstStep && step == 1) || step == totalSteps)
                 {
                     var entry = new MetricsEntry
                     {
-                        Step = step, Epoch = Epoch(), Loss = windowLoss / windowSteps, LearningRate = lr, GradNorm = gradNorm,
+                        Step = step, Epoch = Epoch(), Loss = windowSteps > 0 ? windowLoss / windowSteps : null, LearningRate = lr, GradNorm = double.IsFinite(gradNorm) ? gradNorm : null,
                         SamplesPerSecond = windowSamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9), ElapsedSeconds = clock.Elapsed.TotalSeconds,
                     };
                     metrics.Write(entry);
@@ -332,24 +345,31 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             if (status == "success")
             {
                 if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
-                var final = Path.Combine(runDir, "final");
-                Directory.CreateDirectory(final);
-                if (adapter is not null)
+                var finalDir = Path.Combine(runDir, "final");
+                if (Directory.Exists(finalDir)) AtomicWrite.DeleteFolder(finalDir); // a rerun into the same folder (TrainerOptions.RunDirectory)
+                // Written aside and renamed: a run killed here leaves no half-written final/.
+                AtomicWrite.Folder(finalDir, final =>
                 {
-                    AdapterCheckpoint.Save(adapter, final);
-                }
-                else if (model is TransformerModel full && modulesToSave.Count == 0)
-                {
-                    // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
-                    PretrainedTransformer.Save(full, final);
-                    if (config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, final);
-                }
-                else
-                {
-                    using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
-                    SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
-                        new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
-                }
+                    if (adapter is not null)
+                    {
+                        AdapterCheckpoint.Save(adapter, final);
+                    }
+                    else if (model is TransformerModel full && modulesToSave.Count == 0)
+                    {
+                        // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
+                        PretrainedTransformer.Save(full, final);
+                        if (config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, final);
+                    }
+                    else
+                    {
+                        using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
+                        SafetensorsWriter.Write(Path.Combine(final, TrainingCheckpoint.ModelFile), weights,
+                            new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = modulesToSave.Count > 0 ? "trainable" : "full" });
+                    }
+                    var card = new ModelCard.Facts(config, runName, step, totalSteps, Epoch(), lastEval, metrics.History.ToList(), counts,
+                                                   adapter?.Describe(), TorchRuntime.GetBuildInfo().TorchVersion);
+                    File.WriteAllText(Path.Combine(final, ModelCard.FileName), ModelCard.Render(card));
+                });
             }
         }
         catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
@@ -380,8 +400,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,
                 RssAtTrainStartBytes = rssAtTrainStart, PeakRssBytes = ProcessMemory.PeakResidentBytes(),
                 HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
+                SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null,
             };
-            File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
+            AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Checkpoints.Safetensors;
+using LowRankTrainer.Runs;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 using LowRankTrainer.Torch.Optim;
@@ -61,7 +62,7 @@ public static class TrainingCheckpoint
     {
         if (limit is not { } keep || keep < 1) return;
         var all = List(checkpointsDirectory);
-        for (var i = 0; i < all.Count - keep; i++) Directory.Delete(all[i], recursive: true);
+        for (var i = 0; i < all.Count - keep; i++) AtomicWrite.DeleteFolder(all[i]);
     }
 
     /// <summary>Writes a checkpoint atomically; returns its folder (left as it is if it already exists).</summary>
@@ -89,10 +90,7 @@ public static class TrainingCheckpoint
         ArgumentNullException.ThrowIfNull(state);
         var target = Path.Combine(checkpointsDirectory, FolderName(step));
         if (Directory.Exists(target)) return target;
-        Directory.CreateDirectory(checkpointsDirectory);
-        var temp = Path.Combine(checkpointsDirectory, $".tmp-{FolderName(step)}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
-        try
+        AtomicWrite.Folder(target, temp =>
         {
             writeWeights(temp);
             using (var opt = optimizer.SaveState())
@@ -112,13 +110,7 @@ public static class TrainingCheckpoint
             }
             // The state file last: with it, the folder counts as a checkpoint.
             File.WriteAllText(Path.Combine(temp, StateFile), state.ToJson());
-            Directory.Move(temp, target);
-        }
-        catch
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            throw;
-        }
+        });
         return target;
     }
 

@@ -68,6 +68,21 @@ public class ResumeEquivalenceTests
         }
     }
 
+    [Fact]
+    public void ResumingFromTheLastStepsCheckpoint_DoesNotEvaluateItAgain()
+    {
+        // A run killed after its step-20 checkpoint (taken right after the step-20 evaluation) and resumed there must
+        // log exactly what the uninterrupted run logged, and report that evaluation in its summary.
+        using var tiny = new TinyRun();
+        var config = tiny.Config();
+        var straight = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "a") } });
+        var checkpoint = Path.Combine(straight.RunDirectory, "checkpoints", "step-000020");
+        var resumed = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "b"), ResumeFromCheckpoint = checkpoint } });
+        Assert.Equal(Events(straight.RunDirectory), Events(resumed.RunDirectory));
+        Assert.Equal((straight.Summary.EvalLoss, straight.Summary.EvalAccuracy, straight.Summary.EvalF1),
+                     (resumed.Summary.EvalLoss, resumed.Summary.EvalAccuracy, resumed.Summary.EvalF1));
+    }
+
     // Every logged number except timings, as text (exact doubles).
     private static List<string> Events(string runDirectory) =>
         File.ReadAllLines(Path.Combine(runDirectory, "metrics.jsonl")).Select(line =>

@@ -243,4 +243,67 @@ public sealed class EvalMergeVerbTests : IDisposable
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("--probe-batches takes a positive whole number", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Merge_Gpt2Lora_WritesAnHfFolderThatLoadsAsModelPretrained_AndEvalReproducesTheRun()
+    {
+        // A 2-layer, 32-wide GPT-2 over the Brown BPE tokenizer's 8,192 ids, classifying made-up two-topic sentences.
+        var random = new Random(1);
+        string[] words = ["spam", "money", "free", "offer", "click", "win", "meeting", "lunch", "report", "project", "hello", "team"];
+        foreach (var (file, rows) in new[] { ("train.jsonl", 64), ("eval.jsonl", 32) })
+        {
+            File.WriteAllLines(Path.Combine(_root, file), Enumerable.Range(0, rows).Select(_ =>
+            {
+                var label = random.Next(2);
+                var text = string.Join(" ", Enumerable.Range(0, random.Next(3, 9)).Select(_ => words[6 * (1 - label) + random.Next(6)]));
+                return new JsonObject { ["text"] = text, ["label"] = label }.ToJsonString();
+            }));
+        }
+        var hf = Path.Combine(_root, "gpt2.json");
+        File.WriteAllText(hf, """
+            {"model_type": "gpt2", "vocab_size": 8192, "n_positions": 32, "n_embd": 32, "n_layer": 2, "n_head": 4,
+             "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0}
+            """);
+        var tokenizer = Path.Combine(CliTestPaths.RepositoryRoot(), "experiments", "gpt2_brown_spam", "tokenizer", "tokenizer.json");
+        var yaml = Path.Combine(_root, "gpt2.yaml");
+        File.WriteAllText(yaml, $$"""
+            name: gpt2-tiny
+            model: {name: gpt2, hf_config: "{{hf}}", task: sequence_classification, num_classes: 2}
+            adapter: {method: lora, r: 4, lora_alpha: 8, target_modules: [c_attn, c_fc]}
+            data: {dataset: text_jsonl, path: "{{Path.Combine(_root, "train.jsonl")}}", eval_path: "{{Path.Combine(_root, "eval.jsonl")}}", tokenizer: "{{tokenizer}}", max_length: 16, pad_token_id: 8191}
+            train: {output_dir: "{{Path.Combine(_root, "runs")}}", max_steps: 4, per_device_train_batch_size: 16, learning_rate: 1.0e-2, seed: 3}
+            eval: {eval_strategy: steps, eval_steps: 100, per_device_eval_batch_size: 16}
+            checkpoint: {save_strategy: "no"}
+            """);
+        var (code, output, err) = CliRun.Run(TrainVerb.Run, yaml);
+        Assert.True(code == ExitCodes.Ok, err);
+        var run = output.Split('\n').First(l => l.StartsWith("run folder: ", StringComparison.Ordinal))["run folder: ".Length..].Trim();
+
+        (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Equal(Summary(run).EvalLoss!.Value, JsonNode.Parse(output)!["eval_loss"]!.GetValue<double>());
+
+        (code, _, err) = CliRun.Run(MergeVerb.Run, run);
+        Assert.True(code == ExitCodes.Ok, err);
+        var merged = Path.Combine(run, "merged");
+        foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json", AdapterMerge.ReportFile }) Assert.True(File.Exists(Path.Combine(merged, file)), file);
+        var report = MergeReport.FromJson(File.ReadAllText(Path.Combine(merged, AdapterMerge.ReportFile)));
+        Assert.Equal("hf", report.Layout);
+        Assert.True(report.MaxRelDiff < MergeTolerance, $"max |Δlogit| {report.MaxAbsDiff} of {report.MaxAbsLogit}");
+        Assert.True(report.MaxAbsBaseDiff > 100 * MergeTolerance * report.MaxAbsLogit, $"the adapter moved the logits by only {report.MaxAbsBaseDiff}");
+
+        // HF's layout read back by from_pretrained's rules (strict; Conv1D weights transposed back) into a fresh model of another seed.
+        using var adapted = RunModel.Open(run);
+        using var generator = new Generator(999);
+        using var fresh = ModelFactory.Build(adapted.Config.Model with { Pretrained = merged, HfConfig = null }, generator, null, adapted.Config.Loss,
+                                             adapted.Data.Train.ClassNames, adapted.Data.PadTokenId);
+        using var scope = new DisposeScope();
+        var probe = adapted.Data.Eval!.Inputs.Narrow(0, 0, 16);
+        var expected = adapted.Logits(probe);
+        fresh.Eval();
+        Tensor actual;
+        using (Autograd.NoGrad()) actual = fresh.Forward(probe);
+        Assert.True(MaxAbs(actual.Sub(expected)) < MergeTolerance * MaxAbs(expected));
+        Assert.Equal(Summary(run).EvalAccuracy!.Value, adapted.Loss.Evaluate(fresh, adapted.Data.Eval!, 16).Accuracy!.Value);
+    }
 }

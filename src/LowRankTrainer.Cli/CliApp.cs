@@ -23,6 +23,8 @@ public static class CliApp
         ("report", "tables and plots over any runs: lrt report <run dirs...> [--out DIR] [--x KEY]", ReportVerb.Run),
         ("ls", "list the shipped configs, or the runs in a folder (lrt ls runs [dir])", LsVerb.Run),
         ("inspect", "parameter table of a config's model, or the tensors of a checkpoint", InspectVerb.Run),
+        ("eval", "evaluate a finished run's weights as training did: lrt eval <run dir | checkpoint> [overrides] [--split eval|train] [--json]", EvalVerb.Run),
+        ("merge", "fold an adapter run's adapter into its base and save the merged model: lrt merge <run dir> [--out DIR] [--probe-batches N]", MergeVerb.Run),
         ("info", "what libtorch the shim runs on (version, CUDA, ABI, BLAS, threads), plus a self-check", Info),
     ];
 

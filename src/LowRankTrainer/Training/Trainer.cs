@@ -102,11 +102,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
         using var generator = new Generator(unchecked((ulong)t.Seed));
         using var data = _options.TrainData is { } injected ? TrainingData.Borrow(injected, _options.EvalData) : TrainingData.Load(config.Data, config.Loss);
-        long? features = data.Train.Inputs.Rank == 2 ? data.Train.Inputs.Size(1) : null;
         var modelLines = new List<string>();
-        using var model = ModelFactory.Build(config.Model, generator, features, config.Loss, data.Train.ClassNames, data.PadTokenId, modelLines.Add, data.OutputFeatures);
+        using var model = ModelSetup.Build(config, data, generator, modelLines.Add);
         var mapMetrics = data.TargetMap is { } targetMap ? new LinearMapMetrics(targetMap) : null;
-        if (model is TransformerModel transformer) CheckTokenIds(transformer, data);
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
         var accum = t.GradientAccumulationSteps;
@@ -117,16 +115,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         // The embedding losses train the MLP body on two views per image, or a transformer on text pairs; heads stay unused and frozen.
         EmbeddingObjective? embedding = null;
         ILayerEmbedder? embedder = null;
-        if (config.Loss.IsEmbedding)
+        if (ModelSetup.Embedding(config, model) is { } objective)
         {
-            (embedder, var pairs) = model switch
-            {
-                Mlp mlp => ((ILayerEmbedder)new MlpLayerEmbedder(mlp, config.Model.HiddenSizes), EmbeddingPairs.AugmentedViews),
-                TransformerModel encoder => (new TransformerLayerEmbedder(encoder), EmbeddingPairs.TextPairs),
-                _ => throw new ArgumentException($"loss.type {config.Loss.Type} needs model.name mlp (image views) or a transformer (text pairs), got {config.Model.Name}"),
-            };
             if (adapterOptions is not null || modulesToSave.Count > 0) throw new ArgumentException($"loss.type {config.Loss.Type} trains the whole model body; adapter.method and adapter.modules_to_save are not supported with it");
-            embedding = new EmbeddingObjective(config.Loss, t.Seed, embedder, pairs);
+            (embedding, embedder) = objective;
         }
         var loss = new LossFunction(config.Loss, t.Seed);
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
@@ -219,10 +211,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         {
             if (data.Eval is null) return;
             var watch = Stopwatch.StartNew();
-            var result = embedding is not null
-                ? embedding.Evaluate(data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize)
-                : loss.Evaluate(model, data.Eval, config.Eval.PerDeviceEvalBatchSize);
-            if (mapMetrics is not null) result = result with { Metrics = mapMetrics.Measure(model) };
+            var result = ModelSetup.Evaluate(model, loss, embedding, mapMetrics, data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize);
             lastEval = result;
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
@@ -404,19 +393,6 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             };
             AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());
             return summary;
-        }
-    }
-
-    /// <summary>Token ids outside the embedding would fail deep in the forward pass; say which and where instead.</summary>
-    private static void CheckTokenIds(TransformerModel model, TrainingData data)
-    {
-        foreach (var (split, set) in new[] { ("training", data.Train), ("evaluation", data.Eval) })
-        {
-            if (set is null || set.Inputs.DType != DType.Int64 || set.Count == 0) continue;
-            using var max = set.Inputs.Max();
-            var largest = max.ToInt64();
-            if (largest >= model.VocabularySize)
-                throw new ArgumentException($"the {split} data holds token id {largest}, but the model's vocabulary has {model.VocabularySize} ids (does data.tokenizer match the model?)");
         }
     }
 

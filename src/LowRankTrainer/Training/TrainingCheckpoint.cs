@@ -134,6 +134,29 @@ public static class TrainingCheckpoint
         }
         var state = TrainerState.FromJson(File.ReadAllText(Path.Combine(folder, StateFile)));
         using var scope = new DisposeScope();
+        LoadWeights(folder, model, adapter);
+        var groups = JsonSerializer.Deserialize<OptimizerJson>(File.ReadAllText(Path.Combine(folder, "optimizer.json")), _json)
+                     ?? throw new InvalidDataException($"{folder}/optimizer.json is empty");
+        var tensors = new Dictionary<string, Tensor>(SafetensorsFile.ReadAll(Path.Combine(folder, "optimizer.safetensors")));
+        optimizer.LoadState(new OptimizerState(tensors, groups.ParamGroups));
+        var sched = JsonSerializer.Deserialize<SchedulerState>(File.ReadAllText(Path.Combine(folder, "scheduler.json")), _json)
+                    ?? throw new InvalidDataException($"{folder}/scheduler.json is empty");
+        scheduler.LoadState(sched);
+        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")));
+        return state;
+    }
+
+    /// <summary>
+    /// Restores only the weights of a checkpoint folder, or of a run's <c>final/</c> when it is in the same layout
+    /// (an adapter in PEFT's layout, or <c>model.safetensors</c>): with <paramref name="adapter"/> its tensors from the
+    /// folder's adapter (same method, exactly its tensors); without, the model's (strict for full weights; for a
+    /// frozen-base run's trainable-only file every trained tensor must be there).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder's weights do not fit the model (or hold an adapter the run does not have, or the reverse).</exception>
+    public static void LoadWeights(string folder, Module model, AdapterModel? adapter)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = new DisposeScope();   // the tensors read from the file
         var hasAdapter = File.Exists(Path.Combine(folder, AdapterCheckpoint.WeightsFile));
         if (adapter is not null)
         {
@@ -148,15 +171,6 @@ public static class TrainingCheckpoint
         {
             LoadModel(folder, model);
         }
-        var groups = JsonSerializer.Deserialize<OptimizerJson>(File.ReadAllText(Path.Combine(folder, "optimizer.json")), _json)
-                     ?? throw new InvalidDataException($"{folder}/optimizer.json is empty");
-        var tensors = new Dictionary<string, Tensor>(SafetensorsFile.ReadAll(Path.Combine(folder, "optimizer.safetensors")));
-        optimizer.LoadState(new OptimizerState(tensors, groups.ParamGroups));
-        var sched = JsonSerializer.Deserialize<SchedulerState>(File.ReadAllText(Path.Combine(folder, "scheduler.json")), _json)
-                    ?? throw new InvalidDataException($"{folder}/scheduler.json is empty");
-        scheduler.LoadState(sched);
-        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")));
-        return state;
     }
 
     private static void LoadAdapter(string folder, AdapterModel adapter)

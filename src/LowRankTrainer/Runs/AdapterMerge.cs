@@ -118,10 +118,12 @@ public static class AdapterMerge
         var full = Path.GetFullPath(output);
         var report = new MergeReport(adapter.Method.Name, run.Location.WeightsFolder, full, layout, split, ProbeRows(run, probeBatches), probeBatches,
                                      maxLogit, maxDiff, maxLogit > 0 ? maxDiff / maxLogit : maxDiff, maxBaseDiff);
-        WriteAtomically(full, force, temp =>
+        // Complete or absent: written aside and renamed (an old output, --force, is replaced only once the new one is whole).
+        AtomicWrite.Folder(full, temp =>
         {
             using (Unloaded(run.Model, adapter)) Save(run, temp);
             File.WriteAllText(Path.Combine(temp, ReportFile), report.ToJson() + "\n");
+            CheckOutput(full, force); // it may have been filled meanwhile
         });
         return report;
     }
@@ -179,34 +181,6 @@ public static class AdapterMerge
         {
             foreach (var (parent, child, wrapper) in swapped) parent.ReplaceModule(child, wrapper);
             swapped.Clear();
-        }
-    }
-
-    // Written beside the target, then renamed: the output is either complete or absent; an old one is moved aside first and deleted last.
-    private static void WriteAtomically(string output, bool force, Action<string> write)
-    {
-        var parent = Path.GetDirectoryName(output) ?? ".";
-        Directory.CreateDirectory(parent);
-        var name = Path.GetFileName(output);
-        var temp = Path.Combine(parent, $".{name}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
-        try
-        {
-            write(temp);
-            string? old = null;
-            if (Directory.Exists(output))
-            {
-                CheckOutput(output, force);   // it may have been filled meanwhile
-                old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
-                Directory.Move(output, old);
-            }
-            Directory.Move(temp, output);
-            if (old is not null) Directory.Delete(old, recursive: true);
-        }
-        catch
-        {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-            throw;
         }
     }
 

@@ -34,7 +34,8 @@ public static class AtomicWrite
 
     /// <summary>
     /// Creates the folder <paramref name="target"/> with what <paramref name="write"/> puts into the temporary folder
-    /// it is given; <paramref name="target"/> must not exist yet. On failure the temporary folder is removed.
+    /// it is given. An existing <paramref name="target"/> is replaced: moved aside only once the new content is
+    /// complete, and deleted last. On failure the temporary folder is removed and an existing target is untouched.
     /// </summary>
     public static void Folder(string target, Action<string> write)
     {
@@ -48,7 +49,14 @@ public static class AtomicWrite
         try
         {
             write(temp);
+            string? old = null;
+            if (Directory.Exists(full))
+            {
+                old = Path.Combine(parent, $".tmp-old-{Path.GetFileName(full)}-{Guid.NewGuid():N}");
+                Directory.Move(full, old);
+            }
             Directory.Move(temp, full);
+            if (old is not null) Directory.Delete(old, recursive: true);
         }
         catch
         {

@@ -335,8 +335,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             {
                 if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
                 var finalDir = Path.Combine(runDir, "final");
-                if (Directory.Exists(finalDir)) AtomicWrite.DeleteFolder(finalDir); // a rerun into the same folder (TrainerOptions.RunDirectory)
-                // Written aside and renamed: a run killed here leaves no half-written final/.
+                // Written aside and renamed: a run killed here leaves no half-written final/ (and a rerun into the same
+                // folder, TrainerOptions.RunDirectory, replaces the old one whole).
                 AtomicWrite.Folder(finalDir, final =>
                 {
                     if (adapter is not null)

@@ -170,7 +170,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
         File.WriteAllText(Path.Combine(runDir, "env.json"), EnvironmentReport.Capture().ToJson());
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
-        using var metrics = new MetricsLog(runDir);
+        using var metrics = new MetricsLog(runDir, MetricsSinks.Create(config.Logging, runDir));
         foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
         using var trainLog = new StreamWriter(Path.Combine(runDir, "train.log")) { AutoFlush = true, NewLine = "\n" };
         var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
@@ -382,6 +382,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
             };
             File.WriteAllText(Path.Combine(runDir, "summary.json"), summary.ToJson());
+            RunPlots.Write(runDir, runName, metrics.History);
             return summary;
         }
     }

@@ -32,7 +32,7 @@ public static class RunPlots
     }
 
     /// <summary>One point per event that has the value (non-finite ones left out: they have no place on an axis).</summary>
-    internal static PlotSeries Series(string name, IEnumerable<MetricsEntry> history, Func<MetricsEntry, double?> value) =>
+    public static PlotSeries Series(string name, IEnumerable<MetricsEntry> history, Func<MetricsEntry, double?> value) =>
         new(name, [.. history.Select(e => (e.Step, Value: value(e))).Where(p => p.Value is { } v && double.IsFinite(v)).Select(p => new PlotPoint(p.Step, p.Value!.Value, 0))]);
 
     /// <summary>
@@ -40,7 +40,7 @@ public static class RunPlots
     /// when every value is positive and they span at least a decade: a loss falls fast early and slowly later, and a
     /// linear axis flattens the later part.
     /// </summary>
-    internal static PlotData? Plot(string title, string yLabel, IReadOnlyList<PlotSeries> series)
+    public static PlotData? Plot(string title, string yLabel, IReadOnlyList<PlotSeries> series)
     {
         var drawn = series.Where(s => s.Points.Count > 0).ToList();
         if (drawn.Count == 0) return null;

@@ -26,8 +26,9 @@ public static class RunPlots
         var written = new List<string>();
         var loss = Series("train loss", history, e => e.Loss);
         var evalLoss = Series("eval loss", history, e => e.EvalLoss);
-        Save(written, runDirectory, "loss", Plot($"{runName}: loss", "loss", [loss, evalLoss]));
-        Save(written, runDirectory, "learning_rate", Plot($"{runName}: learning rate", "learning rate", [Series("learning rate", history, e => e.LearningRate)]));
+        Save(written, runDirectory, "loss", Plot($"{runName}: loss", "loss", [loss, evalLoss], logWhenWide: true));
+        // The schedule's shape (warm-up, linear or cosine decay) reads on a linear axis; a log axis turns a linear decay into a cliff.
+        Save(written, runDirectory, "learning_rate", Plot($"{runName}: learning rate", "learning rate", [Series("learning rate", history, e => e.LearningRate)], logWhenWide: false));
         return written;
     }
 
@@ -36,16 +37,17 @@ public static class RunPlots
         new(name, [.. history.Select(e => (e.Step, Value: value(e))).Where(p => p.Value is { } v && double.IsFinite(v)).Select(p => new PlotPoint(p.Step, p.Value!.Value, 0))]);
 
     /// <summary>
-    /// The plot of the non-empty <paramref name="series"/>, or null when none has a point. The y axis is logarithmic
-    /// when every value is positive and they span at least a decade: a loss falls fast early and slowly later, and a
-    /// linear axis flattens the later part.
+    /// The plot of the non-empty <paramref name="series"/>, or null when none has a point. With
+    /// <paramref name="logWhenWide"/>, the y axis is logarithmic when every value is positive and they span at least a
+    /// decade: a loss falls fast early and slowly later, and a linear axis flattens the later part.
     /// </summary>
-    public static PlotData? Plot(string title, string yLabel, IReadOnlyList<PlotSeries> series)
+    public static PlotData? Plot(string title, string yLabel, IReadOnlyList<PlotSeries> series, bool logWhenWide)
     {
+        ArgumentNullException.ThrowIfNull(series);
         var drawn = series.Where(s => s.Points.Count > 0).ToList();
         if (drawn.Count == 0) return null;
         var ys = drawn.SelectMany(s => s.Points).Select(p => p.Y).ToList();
-        var logY = ys.Min() > 0 && ys.Max() / ys.Min() >= 10;
+        var logY = logWhenWide && ys.Min() > 0 && ys.Max() / ys.Min() >= 10;
         return new PlotData(title, "step", logY ? yLabel + " (log scale)" : yLabel, LogX: false, logY, drawn, []);
     }
 

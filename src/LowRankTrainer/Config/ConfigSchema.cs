@@ -195,7 +195,8 @@ internal static class ConfigSchema
             F<CheckpointConfig, int?>("save_total_limit", ValueKind.NullableInt, r => r.SaveTotalLimit, (r, v) => r with { SaveTotalLimit = v })),
         Section<LoggingConfig>("logging", c => c.Logging, (c, s) => c with { Logging = s },
             F<LoggingConfig, int>("logging_steps", ValueKind.Int, r => r.LoggingSteps, (r, v) => r with { LoggingSteps = v }),
-            F<LoggingConfig, bool>("logging_first_step", ValueKind.Bool, r => r.LoggingFirstStep, (r, v) => r with { LoggingFirstStep = v })),
+            F<LoggingConfig, bool>("logging_first_step", ValueKind.Bool, r => r.LoggingFirstStep, (r, v) => r with { LoggingFirstStep = v }),
+            F<LoggingConfig, IReadOnlyList<string>>("report_to", ValueKind.StringList, r => r.ReportTo, (r, v) => r with { ReportTo = v })),
     ];
 
     /// <summary>Every top-level key, for did-you-mean.</summary>

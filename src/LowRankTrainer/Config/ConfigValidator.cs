@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Models.Transformers;
+using LowRankTrainer.Runs;
 
 namespace LowRankTrainer.Config;
 
@@ -46,7 +47,22 @@ internal sealed partial class ConfigValidator
         v.Range(c.Checkpoint.SaveSteps >= 1, "checkpoint.save_steps", ">= 1", c.Checkpoint.SaveSteps);
         v.Range(c.Checkpoint.SaveTotalLimit is null or >= 1, "checkpoint.save_total_limit", "null or >= 1", c.Checkpoint.SaveTotalLimit);
         v.Range(c.Logging.LoggingSteps >= 1, "logging.logging_steps", ">= 1", c.Logging.LoggingSteps);
+        v.CheckReportTo(c.Logging.ReportTo);
         return v._diagnostics;
+    }
+
+    /// <summary>
+    /// <c>logging.report_to</c>: every item a known sink (<see cref="MetricsSinks.Known"/>); <c>none</c> means "no
+    /// sink", as in HF TrainingArguments, so it cannot stand beside a real one.
+    /// </summary>
+    private void CheckReportTo(IReadOnlyList<string> reportTo)
+    {
+        var known = MetricsSinks.Known.ToArray();
+        for (var i = 0; i < reportTo.Count; i++) Choice($"logging.report_to[{i}]", reportTo[i], known);
+        if (reportTo.Contains("none") && reportTo.Any(s => s != "none" && known.Contains(s)))
+        {
+            Add("logging.report_to", ConfigErrorCodes.Conflict, $"logging.report_to lists none (no sink) beside other sinks ([{string.Join(", ", reportTo)}]); keep one or the other");
+        }
     }
 
     private void CheckTransformer(ModelConfig m, DataConfig data)

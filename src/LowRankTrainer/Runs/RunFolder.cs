@@ -6,7 +6,8 @@ namespace LowRankTrainer.Runs;
 /// <summary>
 /// The folder of one run, <c>&lt;output_dir&gt;/&lt;run_name&gt;/&lt;yyyyMMdd-HHmmss&gt;/</c>
 /// (ARCHITECTURE.md, "Run directory"): config.yaml, env.json, metrics.jsonl, metrics.csv,
-/// checkpoints/step-NNNNNN/, final/ and summary.json.
+/// checkpoints/step-NNNNNN/, final/, summary.json, plots/ (<see cref="RunPlots"/>) and, with
+/// <c>logging.report_to: [tensorboard]</c>, tensorboard/ (<see cref="TensorBoard.TensorBoardSink"/>).
 /// </summary>
 public static class RunFolder
 {

@@ -8,7 +8,8 @@ namespace LowRankTrainer.Training;
 /// <summary>
 /// Appends <see cref="MetricsEntry"/> events to <c>metrics.jsonl</c> (canonical, one JSON object per
 /// line) and <c>metrics.csv</c> (a flat mirror with the fixed header <see cref="CsvHeader"/>),
-/// flushing after each event so a crashed run keeps its curve.
+/// flushing after each event so a crashed run keeps its curve, and hands every event on to its
+/// <see cref="IMetricsSink"/>s (<c>logging.report_to</c>), which it owns.
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
@@ -23,10 +24,12 @@ public sealed class MetricsLog : IDisposable
 
     private readonly StreamWriter _jsonl;
     private readonly StreamWriter _csv;
+    private readonly IReadOnlyList<IMetricsSink> _sinks;
 
-    /// <summary>Creates (or truncates) both files in <paramref name="runDirectory"/>.</summary>
-    public MetricsLog(string runDirectory)
+    /// <summary>Creates (or truncates) both files in <paramref name="runDirectory"/>; <paramref name="sinks"/> get every event too.</summary>
+    public MetricsLog(string runDirectory, IReadOnlyList<IMetricsSink>? sinks = null)
     {
+        _sinks = sinks ?? [];
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         _jsonl = new StreamWriter(Path.Combine(runDirectory, "metrics.jsonl"), append: false, utf8) { NewLine = "\n" };
         _csv = new StreamWriter(Path.Combine(runDirectory, "metrics.csv"), append: false, utf8) { NewLine = "\n" };
@@ -37,7 +40,7 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Every entry written so far (what <c>trainer_state.json</c> saves as <c>log_history</c>).</summary>
     public List<MetricsEntry> History { get; } = [];
 
-    /// <summary>Writes one event to both files and remembers it.</summary>
+    /// <summary>Writes one event to both files and every sink, and remembers it.</summary>
     public void Write(MetricsEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -47,6 +50,7 @@ public sealed class MetricsLog : IDisposable
         _csv.WriteLine(string.Join(',', entry.Split, F(entry.Step), F(entry.Epoch), F(entry.Loss), F(entry.LearningRate), F(entry.GradNorm),
                                    F(entry.SamplesPerSecond), F(entry.EvalLoss), F(entry.EvalAccuracy), F(entry.EvalRuntime), F(entry.ElapsedSeconds)));
         _csv.Flush();
+        foreach (var sink in _sinks) sink.Write(entry);
     }
 
     // "R"-style shortest round-trip formatting, invariant culture; empty for absent values.
@@ -54,10 +58,11 @@ public sealed class MetricsLog : IDisposable
 
     private static string F(long v) => v.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Closes both files.</summary>
+    /// <summary>Closes both files and the sinks.</summary>
     public void Dispose()
     {
         _jsonl.Dispose();
         _csv.Dispose();
+        foreach (var sink in _sinks) sink.Dispose();
     }
 }

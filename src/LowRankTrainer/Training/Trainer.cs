@@ -162,7 +162,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
         File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt));
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
-        using var metrics = new MetricsLog(runDir);
+        using var metrics = new MetricsLog(runDir, MetricsSinks.Create(config.Logging, runDir));
         foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
         using var trainLog = new StreamWriter(Path.Combine(runDir, "train.log")) { AutoFlush = true, NewLine = "\n" };
         var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
@@ -392,6 +392,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null,
             };
             AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());
+            RunPlots.Write(runDir, runName, metrics.History);
             return summary;
         }
     }

@@ -4,7 +4,11 @@
 //   live_tensors  Tensor.LiveCount — tensor handles the shim has handed out and not yet freed
 //   rss_bytes     ProcessMemory.ResidentBytes() — VmRSS from /proc/self/status
 //   heap_bytes    HostMemory.HeapInUseBytes() — glibc mallinfo2 in-use (libtorch's CPU tensors live here)
-//   managed_bytes GC.GetTotalMemory(false) — the .NET heap (metrics history, checkpoint JSON, ...)
+//   managed_bytes GC.GetTotalMemory(false) — the .NET heap (metrics history, checkpoint JSON, ...), garbage included
+//   orphans_freed DisposeScope.OrphansFreed — tensors dropped without Dispose that the GC safety net has freed so
+//                 far; LiveCount alone can stay flat while such tensors pile up and get finalized, so this must not move
+// Nothing forces a garbage collection during the run (the process behaves as `lrt train` does); after it, one full
+// collection reclaims every tensor dropped without Dispose, so after_live and orphans_total are exact.
 // A leak of one handle per step shows as +EVERY per sample; a per-step buffer as a rising heap and RSS. The run
 // is driven by a config (full fine-tuning or an adapter) with evaluation and checkpointing on, so those paths
 // are soaked too (tools/bench/soak.sh sets the overrides; see BENCHMARKS.md, "Soak: 10,000 steps").
@@ -58,11 +62,12 @@ internal static class Soak
         Out("malloc_tuned", TorchRuntime.MallocTuned ? 1 : 0);
         Out("runtime", System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
         Out("before_live", Tensor.LiveCount);
+        Out("before_orphans", DisposeScope.OrphansFreed);
         Out("before_rss", ProcessMemory.ResidentBytes() ?? -1);
 
         var csvPath = Path.Combine(outDir, label + ".csv");
         using var csv = new StreamWriter(csvPath) { NewLine = "\n" };
-        csv.WriteLine("step,elapsed_s,live_tensors,rss_bytes,heap_bytes,managed_bytes");
+        csv.WriteLine("step,elapsed_s,live_tensors,rss_bytes,heap_bytes,managed_bytes,orphans_freed");
         var clock = new Stopwatch();
         void Sample(long step)
         {
@@ -72,7 +77,7 @@ internal static class Soak
             var rss = ProcessMemory.ResidentBytes() ?? -1;
             var heap = HostMemory.HeapInUseBytes() ?? -1;
             var managed = GC.GetTotalMemory(forceFullCollection: false);
-            csv.WriteLine(string.Create(Inv, $"{step},{clock.Elapsed.TotalSeconds:F3},{live},{rss},{heap},{managed}"));
+            csv.WriteLine(string.Create(Inv, $"{step},{clock.Elapsed.TotalSeconds:F3},{live},{rss},{heap},{managed},{DisposeScope.OrphansFreed}"));
         }
 
         var logPath = Path.Combine(outDir, label + ".trainer.log");
@@ -86,10 +91,11 @@ internal static class Soak
         }
         csv.Flush();
 
-        // After the run every tensor the trainer made (data, model, optimizer state) should be gone again.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        // After the run every tensor the trainer made (data, model, optimizer state) should be gone again, each by
+        // Dispose: the full collection hands any dropped one to the safety net, which counts it.
+        DisposeScope.CollectOrphans();
         Out("after_live", Tensor.LiveCount);
+        Out("orphans_total", DisposeScope.OrphansFreed);
         Out("wall_s", clock.Elapsed.TotalSeconds.ToString("F1", Inv));
         Out("steps", result.Summary.GlobalStep);
         Out("status", result.Summary.Status);

@@ -6,14 +6,18 @@ one row every EVERY steps, taken after the step, its evaluation and its checkpoi
 Soak program's "name value" lines). "After warm-up" is every sample at step >= WARMUP_STEPS: the state after the
 first WARMUP_STEPS steps, then every later one. Over those samples it reports min, max and (max - min) / min, and
 the least-squares slope per 1,000 steps (a leak of k bytes per step shows as a slope of 1000·k whatever the noise).
-Acceptance (issue #10): live handles constant (min == max) and RSS within 5% ((max - min) / min <= 5%).
+Acceptance (issue #10): live handles constant (min == max) and RSS within 5% ((max - min) / min <= 5%). A further
+check: no tensor was dropped without Dispose (DisposeScope.OrphansFreed did not move over the run, after a final
+full collection). Labels ending in _notiered are the diagnostic reruns with DOTNET_TieredCompilation=0: reported,
+but not judged.
 """
 import os
 import sys
 
 RSS_LIMIT = 0.05
 MIB = 1 << 20
-COLUMNS = ("step", "elapsed_s", "live_tensors", "rss_bytes", "heap_bytes", "managed_bytes")
+COLUMNS = ("step", "elapsed_s", "live_tensors", "rss_bytes", "heap_bytes", "managed_bytes", "orphans_freed")
+DIAG_SUFFIX = "_notiered"
 
 
 def read_csv(path):
@@ -67,6 +71,11 @@ def summarise(rows, warmup):
     return s
 
 
+def orphans(log):
+    """Tensors the GC safety net freed during the run (including the final full collection)."""
+    return int(log.get("orphans_total", -1)) - int(log.get("before_orphans", 0))
+
+
 def mib(v):
     return f"{v / MIB:.1f}"
 
@@ -83,13 +92,14 @@ def main():
     out.append(f"- libtorch seen: shim {first.get('torch_version', '?')}; {first.get('runtime', '.NET ?')}; "
                f"glibc malloc tuned: {'yes' if first.get('malloc_tuned') == '1' else 'no'}")
     out.append("")
-    out.append("| configuration | trainable params | steps | wall s | ms/step | final eval accuracy | evaluations / saves / checkpoints kept | live handles before → after the run |")
-    out.append("|---|---:|---:|---:|---:|---:|---|---|")
+    out.append("| configuration | trainable params | steps | wall s | ms/step | final eval accuracy | evaluations / saves / checkpoints kept | "
+               "live handles before → after the run | tensors dropped without Dispose |")
+    out.append("|---|---:|---:|---:|---:|---:|---|---|---:|")
     for label, log, rows, s in runs:
         out.append(f"| {label} ({log.get('adapter', '?')}, batch {log.get('batch_size', '?')}) | {int(log.get('trainable_params', 0)):,} | "
                    f"{log.get('steps', '?')} | {log.get('wall_s', '?')} | {log.get('step_ms', '?')} | "
                    f"{100 * float(log.get('eval_accuracy', 'nan')):.2f}% | {log.get('evaluations', '?')} / {log.get('saves', '?')} / "
-                   f"{log.get('checkpoints_kept', '?')} | {log.get('before_live', '?')} → {log.get('after_live', '?')} |")
+                   f"{log.get('checkpoints_kept', '?')} | {log.get('before_live', '?')} → {log.get('after_live', '?')} | {orphans(log)} |")
     out.append("")
     out.append(f"Warm-up (the first {warmup} steps; the first sample is at step {int(runs[0][2][0]['step'])}):")
     out.append("")
@@ -116,9 +126,13 @@ def main():
         mmin, mmax, _, mslope = s["managed_bytes"]
         out.append(f"| {label} | {s['n']} | {int(lmin)} / {int(lmax)} | {mib(rmin)} / {mib(rmax)} | {100 * rrel:.2f}% | {rslope / MIB:+.3f} | "
                    f"{mib(hmin)} / {mib(hmax)} | {100 * hrel:.2f}% | {hslope / MIB:+.3f} | {mib(mmin)} / {mib(mmax)} | {mslope / MIB:+.3f} |")
+        if label.endswith(DIAG_SUFFIX):
+            continue
         verdicts.append((label, "live handles constant after warm-up", lmin == lmax, f"min {int(lmin)}, max {int(lmax)}"))
         verdicts.append((label, f"RSS within {100 * RSS_LIMIT:.0f}% after warm-up", rrel <= RSS_LIMIT,
                          f"(max − min)/min = {100 * rrel:.2f}%"))
+        verdicts.append((label, "(check) no tensor dropped without Dispose", orphans(log) == 0,
+                         f"{orphans(log)} freed by the GC safety net over the run"))
     out.append("")
     for label, criterion, ok, detail in verdicts:
         out.append(f"- {'**PASS**' if ok else '**FAIL**'} {label}: {criterion} ({detail})")

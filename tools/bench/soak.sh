@@ -34,6 +34,7 @@ SCRIPT=soak.sh
 source "$ROOT/tools/bench/common.sh"
 bench_find_shim
 mkdir -p "$OUT"
+rm -f "$OUT"/*.csv "$OUT"/*.log "$OUT"/*.svg
 bench_build_csharp "$HERE/Soak.csproj" "$OUT"
 
 config_of() {
@@ -54,7 +55,6 @@ OVERRIDES=(
 )
 
 IFS=, read -r -a LABELS <<<"$CONFIGS"
-rm -f "$OUT"/*.csv "$OUT"/*.log "$OUT"/*.svg
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 START=$(date +%s)
 for label in "${LABELS[@]}"; do

@@ -21,6 +21,7 @@ public sealed class DisposeScope : IDisposable
 {
     [ThreadStatic] private static DisposeScope? _current;
     private static readonly ConcurrentQueue<nint> _pendingFrees = new();
+    private static long _orphansFreed;
 
     private readonly DisposeScope? _outer;
     private readonly int _threadId;
@@ -144,6 +145,14 @@ public sealed class DisposeScope : IDisposable
         return FreePending();
     }
 
+    /// <summary>
+    /// Handles freed by the safety net since the process started (all threads): tensors that were dropped
+    /// without Dispose and outside any scope. A leak check that compares <see cref="Tensor.LiveCount"/> alone
+    /// misses them, because the finalizer frees them sooner or later; this count rising during a loop means
+    /// something in it relies on the garbage collector (the soak benchmark, tools/bench/soak.sh, reports it).
+    /// </summary>
+    public static long OrphansFreed => Interlocked.Read(ref _orphansFreed);
+
     /// <summary>Frees the handles of tensors that were garbage-collected without being disposed.</summary>
     public static int FreePending()
     {
@@ -153,6 +162,7 @@ public sealed class DisposeScope : IDisposable
             NativeMethods.ts_tensor_free(h);
             n++;
         }
+        if (n > 0) Interlocked.Add(ref _orphansFreed, n);
         return n;
     }
 }

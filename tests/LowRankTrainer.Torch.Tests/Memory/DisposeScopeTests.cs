@@ -129,4 +129,26 @@ public class DisposeScopeTests
 
         static void CreateAndDrop() => _ = Tensor.Ones(8);
     }
+
+    [Fact]
+    public void OrphansFreed_CountsOnlyTensorsTheSafetyNetReclaimed()
+    {
+        DisposeScope.CollectOrphans();
+        var before = DisposeScope.OrphansFreed;
+        var live = Tensor.LiveCount;
+        CreateAndDrop(); // two unscoped tensors dropped without Dispose
+        using (var disposed = Tensor.Zeros(3)) { } // disposed properly: not an orphan
+        using (new DisposeScope()) _ = Tensor.Ones(2); // freed by its scope: not an orphan
+        Assert.Equal(2, DisposeScope.CollectOrphans());
+        Assert.Equal(before + 2, DisposeScope.OrphansFreed);
+        Assert.Equal(live, Tensor.LiveCount);
+        Assert.Equal(0, DisposeScope.CollectOrphans()); // nothing left to reclaim, and the count stays
+        Assert.Equal(before + 2, DisposeScope.OrphansFreed);
+
+        static void CreateAndDrop()
+        {
+            _ = Tensor.Ones(8);
+            _ = Tensor.Full([4], 2.0);
+        }
+    }
 }

@@ -132,7 +132,7 @@ internal static class FuzzHarness
             var site = inner.StackTrace?.Split('\n').FirstOrDefault()?.Trim() ?? "";
             return (null, new($"unexpected {inner.GetType().Name} {site}", $"unexpected {inner.GetType().FullName}: {inner.Message}\n{inner.StackTrace}"));
         }
-        return (task.Result.outcome, null);
+        return (task.Result.Item1, null);
     }
 
     private static string Describe(string target, FuzzCase c, string failure) =>

@@ -39,16 +39,18 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output)
         var r = c.Random;
         var shipped = Shipped.Value;
         var root = Path.Combine(c.Folder, "configs");
-        foreach (var (rel, text) in shipped)
+        var target = r.Pick(shipped.Keys.ToList());
+        c.Note($"config {target}");
+        // The config, its base: chain and the files a re-pointed base: may name, at their places under configs/
+        // (writing all of configs/ per case would cost more than loading it).
+        var chain = Chain(target);
+        foreach (var rel in chain.Append("quickstart.yaml").Append("defaults/train.yaml").Distinct(StringComparer.Ordinal))
         {
             var path = Path.Combine(root, rel);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, text);
+            File.WriteAllText(path, shipped[rel]);
         }
-        var target = r.Pick(shipped.Keys.ToList());
-        c.Note($"config {target}");
         // Mutate the config itself, or (a third of the time, where it has one) a file of its base: chain.
-        var chain = Chain(root, target);
         var victim = chain.Count > 1 && r.Next(3) == 0 ? r.Pick(chain.Skip(1).ToList()) : target;
         var bytes = Encoding.UTF8.GetBytes(shipped[victim]);
         for (var n = 1 + r.Next(3); n > 0; n--) bytes = Mutate(r, bytes, c, victim);
@@ -79,17 +81,17 @@ public sealed class ConfigFuzzTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The config and the files its base: lines name, as paths relative to configs/ (stopping at a cycle).</summary>
-    private static List<string> Chain(string root, string rel)
+    /// <summary>The shipped config and the shipped files its base: lines name, as paths relative to configs/.</summary>
+    private static List<string> Chain(string rel)
     {
         var chain = new List<string>();
-        while (!chain.Contains(rel) && File.Exists(Path.Combine(root, rel)))
+        while (!chain.Contains(rel) && Shipped.Value.TryGetValue(rel, out var text))
         {
             chain.Add(rel);
-            var match = BaseLine.Match(File.ReadAllText(Path.Combine(root, rel)));
+            var match = BaseLine.Match(text);
             if (!match.Success) break;
-            var next = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.Combine(root, rel))!, match.Groups[1].Value));
-            rel = Path.GetRelativePath(root, next).Replace('\\', '/');
+            var next = Path.GetFullPath(Path.Combine(ConfigsDir, Path.GetDirectoryName(rel)!, match.Groups[1].Value));
+            rel = Path.GetRelativePath(ConfigsDir, next).Replace('\\', '/');
         }
         return chain;
     }

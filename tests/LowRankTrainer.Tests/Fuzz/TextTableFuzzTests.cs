@@ -47,7 +47,17 @@ public sealed class TextTableFuzzTests(ITestOutputHelper output)
         }
         catch (DataFormatException e)
         {
-            return FuzzCase.Located(e.Message, path, Position(path), "DataFormatException: " + Kind(e));
+            var outcome = FuzzCase.Located(e.Message, path, Position(path), "DataFormatException: " + Kind(e));
+            // The line must be one the parser read: inside the file and not blank (blank lines are skipped, never rows).
+            if (e.Line is { } line)
+            {
+                var physical = Regex.Split(File.ReadAllText(path), "\r\n|\r|\n");
+                if (line < 1 || line > physical.Length || physical[line - 1].Length == 0)
+                {
+                    throw new FuzzFailure("wrong line: " + outcome, $"the error names line {line}, which is {(line < 1 || line > physical.Length ? "outside the file" : "blank")}: {e.Message}");
+                }
+            }
+            return outcome;
         }
     });
 

@@ -64,6 +64,12 @@ public static class ConfigLoader
             diagnostics.Add(new(baseValue.Location, ConfigErrorCodes.WrongType, $"base: expected the path of a config file, got {Describe(baseValue)}"));
             return map;
         }
+        if (baseScalar.Value.Contains('\0', StringComparison.Ordinal))
+        {
+            // Path.GetFullPath throws on a NUL ("\0" in a quoted scalar); no file can be named so.
+            diagnostics.Add(new(baseScalar.Location, ConfigErrorCodes.FileNotFound, "base file not found: the path contains a NUL character"));
+            return map;
+        }
         var basePath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full) ?? ".", baseScalar.Value));
         var baseDisplay = Path.IsPathRooted(rootDisplay) ? basePath : Path.GetRelativePath(Environment.CurrentDirectory, basePath);
         var baseMap = LoadFile(baseDisplay, rootDisplay, baseScalar.Location, [.. chain, full], diagnostics);

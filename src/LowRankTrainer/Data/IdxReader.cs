@@ -118,55 +118,76 @@ public static class IdxReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);
+        var offset = new Offset();
         try
         {
-            return ReadCore(stream, name);
+            return ReadCore(stream, name, offset);
         }
         catch (InvalidDataException e)
         {
-            // GZipStream's complaint about a corrupt or truncated compressed stream.
-            throw new DataFormatException(name, $"corrupt gzip data ({e.Message})", innerException: e);
+            // GZipStream's complaint about a corrupt or truncated compressed stream; where it noticed is only
+            // known in decompressed bytes.
+            throw new DataFormatException(name, $"corrupt gzip data after byte {offset.Value} of the decompressed IDX data ({e.Message})", innerException: e);
         }
     }
 
-    private static IdxData ReadCore(Stream stream, string name)
+    /// <summary>How many bytes of the (decompressed) IDX data have been read: every error names this position.</summary>
+    private sealed class Offset
+    {
+        public long Value;
+    }
+
+    private static IdxData ReadCore(Stream stream, string name, Offset offset)
     {
         Span<byte> magic = stackalloc byte[4];
         var got = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        if (got < 4) throw new DataFormatException(name, $"truncated: the file is {got} bytes long, shorter than the 4-byte IDX magic number");
+        offset.Value = got;
+        if (got < 4) throw new DataFormatException(name, $"truncated at byte {got}: the file is {got} bytes long, shorter than the 4-byte IDX magic number");
         if (magic[0] != 0 || magic[1] != 0 || !Enum.IsDefined((IdxDataType)magic[2]))
         {
             throw new DataFormatException(name,
-                $"bad IDX magic number {Convert.ToHexString(magic)} (expected 0000TTDD: type TT in 08,09,0B,0C,0D,0E and DD dimensions)");
+                $"bad IDX magic number {Convert.ToHexString(magic)} at byte 0 (expected 0000TTDD: type TT in 08,09,0B,0C,0D,0E and DD dimensions)");
         }
         var type = (IdxDataType)magic[2];
         int ndim = magic[3];
-        if (ndim == 0) throw new DataFormatException(name, "bad IDX magic number: zero dimensions");
+        if (ndim == 0) throw new DataFormatException(name, "bad IDX magic number at byte 0: zero dimensions (byte 3 is 00)");
 
         var header = new byte[4 * ndim];
         got = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        offset.Value += got;
         if (got < header.Length)
         {
-            throw new DataFormatException(name, $"truncated: the header announces {ndim} dimensions ({header.Length} bytes) but only {got} bytes follow the magic number");
+            throw new DataFormatException(name, $"truncated at byte {offset.Value}: the header announces {ndim} dimensions ({header.Length} bytes) but only {got} bytes follow the magic number");
         }
         var shape = new int[ndim];
         for (var i = 0; i < ndim; i++)
         {
             var d = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4 * i));
-            if (d > int.MaxValue) throw new DataFormatException(name, $"dimension {i} is {d}, too large");
+            if (d > int.MaxValue) throw new DataFormatException(name, $"dimension {i} (bytes {4 + 4 * i}–{7 + 4 * i}) is {d}, too large");
             shape[i] = (int)d;
         }
 
         var elementSize = ElementSize(type);
-        var bytes = Product(shape) * elementSize;
         var dims = string.Join('×', shape);
-        if (bytes > Array.MaxLength) throw new DataFormatException(name, $"{dims} {type} elements ({bytes} bytes) are too large to load");
-
-        var data = new byte[bytes];
-        got = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (got < data.Length)
+        var dataStart = offset.Value;
+        long bytes;
+        try
         {
-            throw new DataFormatException(name, $"truncated: the header announces {dims} {type} elements = {bytes} bytes of data, but only {got} bytes follow");
+            bytes = checked(Product(shape) * elementSize);
+        }
+        catch (OverflowException)
+        {
+            bytes = long.MaxValue;
+        }
+        if (bytes > Array.MaxLength)
+        {
+            throw new DataFormatException(name, $"the dimensions (bytes 4–{dataStart - 1}) announce {dims} {type} elements, too large to load");
+        }
+
+        var data = ReadPayload(stream, (int)bytes, offset);
+        if (data.Length < bytes)
+        {
+            throw new DataFormatException(name, $"truncated at byte {offset.Value}: the header announces {dims} {type} elements = {bytes} bytes of data, but only {data.Length} bytes follow");
         }
         Span<byte> extra = stackalloc byte[4096];
         long trailing = 0;
@@ -174,9 +195,29 @@ public static class IdxReader
         while ((n = stream.Read(extra)) > 0) trailing += n;
         if (trailing > 0)
         {
-            throw new DataFormatException(name, $"wrong size: the header announces {dims} {type} elements = {bytes} bytes of data, but {bytes + trailing} bytes follow ({trailing} extra)");
+            throw new DataFormatException(name, $"wrong size: the header announces {dims} {type} elements = {bytes} bytes of data, but {bytes + trailing} bytes follow ({trailing} extra, from byte {dataStart + bytes})");
         }
         return new IdxData(type, shape, data);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="bytes"/> bytes, growing the buffer as data arrives: the header's size is not
+    /// trusted with an allocation before the data is there, so a damaged dimension costs a short read, not gigabytes.
+    /// </summary>
+    private static byte[] ReadPayload(Stream stream, int bytes, Offset offset)
+    {
+        var data = new byte[Math.Min(bytes, 1 << 20)];
+        var filled = 0;
+        while (filled < bytes)
+        {
+            if (filled == data.Length) Array.Resize(ref data, (int)Math.Min(bytes, 2L * data.Length));
+            var n = stream.Read(data, filled, data.Length - filled);
+            if (n == 0) break;
+            filled += n;
+            offset.Value += n;
+        }
+        if (filled < data.Length) Array.Resize(ref data, filled);
+        return data;
     }
 
     /// <summary>Bytes per element of an IDX type.</summary>

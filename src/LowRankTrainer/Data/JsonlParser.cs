@@ -44,47 +44,55 @@ public static class JsonlParser
             }
             using (doc)
             {
-                var obj = doc.RootElement;
-                if (obj.ValueKind != JsonValueKind.Object)
+                try
                 {
-                    throw new DataFormatException(name, $"expected a JSON object per line, found {obj.ValueKind.ToString().ToLowerInvariant()}", lineNo);
-                }
-                if (columns is null)
-                {
-                    var keys = new List<string>();
-                    foreach (var p in obj.EnumerateObject()) keys.Add(p.Name);
-                    columns = keys.ToArray();
-                    index = new Dictionary<string, int>(StringComparer.Ordinal);
-                    for (var i = 0; i < columns.Length; i++)
+                    var obj = doc.RootElement;
+                    if (obj.ValueKind != JsonValueKind.Object)
                     {
-                        if (!index.TryAdd(columns[i], i)) throw new DataFormatException(name, "duplicate key", lineNo, columns[i]);
+                        throw new DataFormatException(name, $"expected a JSON object per line, found {obj.ValueKind.ToString().ToLowerInvariant()}", lineNo);
                     }
-                }
+                    if (columns is null)
+                    {
+                        var keys = new List<string>();
+                        foreach (var p in obj.EnumerateObject()) keys.Add(p.Name);
+                        columns = keys.ToArray();
+                        index = new Dictionary<string, int>(StringComparer.Ordinal);
+                        for (var i = 0; i < columns.Length; i++)
+                        {
+                            if (!index.TryAdd(columns[i], i)) throw new DataFormatException(name, "duplicate key", lineNo, columns[i]);
+                        }
+                    }
 
-                var row = new string?[columns.Length];
-                var seen = new bool[columns.Length];
-                foreach (var p in obj.EnumerateObject())
-                {
-                    if (!index!.TryGetValue(p.Name, out var col))
+                    var row = new string?[columns.Length];
+                    var seen = new bool[columns.Length];
+                    foreach (var p in obj.EnumerateObject())
                     {
-                        throw new DataFormatException(name, $"unexpected key (the columns, from the first line, are: {string.Join(", ", columns)})", lineNo, p.Name);
+                        if (!index!.TryGetValue(p.Name, out var col))
+                        {
+                            throw new DataFormatException(name, $"unexpected key (the columns, from the first line, are: {string.Join(", ", columns)})", lineNo, p.Name);
+                        }
+                        if (seen[col]) throw new DataFormatException(name, "duplicate key", lineNo, p.Name);
+                        seen[col] = true;
+                        row[col] = p.Value.ValueKind switch
+                        {
+                            JsonValueKind.Number => p.Value.GetRawText(),
+                            JsonValueKind.String => p.Value.GetString(),
+                            JsonValueKind.True => "true",
+                            JsonValueKind.False => "false",
+                            JsonValueKind.Null => null,
+                            _ => throw new DataFormatException(name, $"expected a number, string, boolean or null, found {p.Value.ValueKind.ToString().ToLowerInvariant()}", lineNo, p.Name),
+                        };
                     }
-                    if (seen[col]) throw new DataFormatException(name, "duplicate key", lineNo, p.Name);
-                    seen[col] = true;
-                    row[col] = p.Value.ValueKind switch
-                    {
-                        JsonValueKind.Number => p.Value.GetRawText(),
-                        JsonValueKind.String => p.Value.GetString(),
-                        JsonValueKind.True => "true",
-                        JsonValueKind.False => "false",
-                        JsonValueKind.Null => null,
-                        _ => throw new DataFormatException(name, $"expected a number, string, boolean or null, found {p.Value.ValueKind.ToString().ToLowerInvariant()}", lineNo, p.Name),
-                    };
+                    var missing = Array.IndexOf(seen, false);
+                    if (missing >= 0) throw new DataFormatException(name, "missing key (every line needs the keys of the first line)", lineNo, columns[missing]);
+                    rows.Add(row);
+                    lines.Add(lineNo);
                 }
-                var missing = Array.IndexOf(seen, false);
-                if (missing >= 0) throw new DataFormatException(name, "missing key (every line needs the keys of the first line)", lineNo, columns[missing]);
-                rows.Add(row);
-                lines.Add(lineNo);
+                catch (InvalidOperationException e)
+                {
+                    // JsonDocument parses "\ud800" (a lone surrogate escape) and only refuses it when the string is read.
+                    throw new DataFormatException(name, $"malformed JSON string: {e.Message}", lineNo, innerException: e);
+                }
             }
         }
         if (columns is null) throw new DataFormatException(name, "no rows: the file holds no JSON object");

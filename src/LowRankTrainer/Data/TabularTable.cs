@@ -76,9 +76,12 @@ public sealed class TabularTable
         var records = CsvParser.Parse(text, name, delimiter);
         if (records.Count == 0) throw new DataFormatException(name, "no header row: the file is empty");
         var header = records[0].Fields;
+        var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < header.Count; i++)
         {
             if (header[i].Length == 0) throw new DataFormatException(name, $"header field {i + 1} is empty (every column needs a name)", records[0].Line);
+            // Checked here, where the header's line is known (blank lines may come before it); the constructor would say line 1.
+            if (!names.Add(header[i])) throw new DataFormatException(name, "duplicate column name in the header", records[0].Line, header[i]);
         }
         var rows = new List<string?[]>(records.Count - 1);
         var lines = new List<long>(records.Count - 1);

@@ -81,6 +81,16 @@ public sealed class ConfigInheritanceAndOverrideTests : IDisposable
     }
 
     [Fact]
+    public void BasePathWithANulCharacter_IsReportedAtTheBaseValue()
+    {
+        // Fuzz seed 37 (ConfigFuzzTests): base: "a\0b.yaml" made Path.GetFullPath throw ArgumentException out of Load.
+        var a = _files.Write("a.yaml", "train:\n  seed: 1\nbase: \"a\\0b.yaml\"\n");
+        var d = ConfigTestFiles.SingleError(a);
+        Assert.Equal((ConfigErrorCodes.FileNotFound, a, 3, 7), (d.Code, d.Location.File, d.Location.Line, d.Location.Column));
+        Assert.Equal("base file not found: the path contains a NUL character", d.Message);
+    }
+
+    [Fact]
     public void MissingBaseFile_IsReportedAtTheBaseValue()
     {
         var a = _files.Write("a.yaml", "train:\n  seed: 1\nbase: ../missing.yaml\n");

@@ -86,14 +86,14 @@ public class IdxReaderTests
 
     public static TheoryData<string, byte[], string> Malformed => new()
     {
-        { "bad magic (nonzero first byte)", [0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7], "bad IDX magic number 01000801" },
-        { "unknown type code", [0x00, 0x00, 0x07, 0x01, 0, 0, 0, 1, 7], "bad IDX magic number 00000701" },
-        { "zero dimensions", [0x00, 0x00, 0x08, 0x00], "zero dimensions" },
-        { "shorter than the magic", [0x00, 0x00], "truncated: the file is 2 bytes long" },
-        { "header cut short", [0x00, 0x00, 0x08, 0x02, 0, 0, 0, 1], "truncated: the header announces 2 dimensions (8 bytes) but only 4 bytes" },
-        { "payload cut short", Idx(0x08, [2, 3], [1, 2, 3, 4]), "truncated: the header announces 2×3 UInt8 elements = 6 bytes of data, but only 4 bytes follow" },
+        { "bad magic (nonzero first byte)", [0x01, 0x00, 0x08, 0x01, 0, 0, 0, 1, 7], "bad IDX magic number 01000801 at byte 0" },
+        { "unknown type code", [0x00, 0x00, 0x07, 0x01, 0, 0, 0, 1, 7], "bad IDX magic number 00000701 at byte 0" },
+        { "zero dimensions", [0x00, 0x00, 0x08, 0x00], "at byte 0: zero dimensions" },
+        { "shorter than the magic", [0x00, 0x00], "truncated at byte 2: the file is 2 bytes long" },
+        { "header cut short", [0x00, 0x00, 0x08, 0x02, 0, 0, 0, 1], "truncated at byte 8: the header announces 2 dimensions (8 bytes) but only 4 bytes" },
+        { "payload cut short", Idx(0x08, [2, 3], [1, 2, 3, 4]), "truncated at byte 16: the header announces 2×3 UInt8 elements = 6 bytes of data, but only 4 bytes follow" },
         { "payload cut short (int32)", Idx(0x0C, [2], [0, 0, 0, 1, 0]), "2 Int32 elements = 8 bytes of data, but only 5 bytes follow" },
-        { "trailing bytes", Idx(0x08, [2], [1, 2, 3]), "wrong size: the header announces 2 UInt8 elements = 2 bytes of data, but 3 bytes follow (1 extra)" },
+        { "trailing bytes", Idx(0x08, [2], [1, 2, 3]), "wrong size: the header announces 2 UInt8 elements = 2 bytes of data, but 3 bytes follow (1 extra, from byte 10)" },
     };
 
     [Theory]
@@ -127,6 +127,36 @@ public class IdxReaderTests
         var e = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
 
         Assert.StartsWith(path + ": ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DamagedDimension_ReportsTheShortReadWithoutAllocatingTheClaimedSize()
+    {
+        // Fuzz seed 33 (IdxFuzzTests): bit flips turned a 3×2 float64 file's first dimension into 2,097,155, and the
+        // reader allocated the 100,663,440 bytes the header claimed before finding that 48 follow.
+        using var tmp = new TestPaths.TempDir();
+        var path = tmp.File("flipped-idx");
+        File.WriteAllBytes(path, Idx(0x0E, [2_097_155, 6], new byte[48]));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("truncated at byte 60: the header announces 2097155×6 Float64 elements = 100663440 bytes of data, but only 48 bytes follow", e.Message, StringComparison.Ordinal);
+        Assert.True(allocated < (4 << 20), $"allocated {allocated} bytes for a 60-byte file");
+    }
+
+    [Fact]
+    public void Read_DimensionsWhoseProductOverflows_ThrowsTooLargeNamingTheHeaderBytes()
+    {
+        // Three dimensions of 2^31 - 1 multiply past 2^63: Product's checked arithmetic threw OverflowException.
+        using var tmp = new TestPaths.TempDir();
+        var path = tmp.File("huge-idx");
+        File.WriteAllBytes(path, Idx(0x08, [int.MaxValue, int.MaxValue, int.MaxValue], []));
+
+        var e = Assert.Throws<DataFormatException>(() => IdxReader.Read(path));
+
+        Assert.Contains("the dimensions (bytes 4–15) announce 2147483647×2147483647×2147483647 UInt8 elements, too large to load", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

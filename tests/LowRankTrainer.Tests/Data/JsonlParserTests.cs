@@ -32,6 +32,9 @@ public class JsonlParserTests
     [InlineData("{\"a\": 1, \"a\": 2}\n", "t.jsonl(1): column 'a': duplicate key")]
     [InlineData("{\"a\": 1}\n\n{\"a\": [1]}\n", "t.jsonl(3): column 'a': expected a number, string, boolean or null, found array")]
     [InlineData("\n  \n", "t.jsonl: no rows: the file holds no JSON object")]
+    // Fuzz seeds 39 and 211 (TextTableFuzzTests.Fuzz_TextJsonl): a lone surrogate escape threw InvalidOperationException.
+    [InlineData("{\"a\": 1}\n{\"a\": \"x\\ud800\"}\n", "t.jsonl(2): malformed JSON string: ")]
+    [InlineData("{\"\\udc00\": 1}\n", "t.jsonl(1): malformed JSON string: ")]
     public void Malformed_IsReportedWithItsLine(string text, string message)
     {
         var e = Assert.Throws<DataFormatException>(() => JsonlParser.Parse(text, "t.jsonl"));

@@ -123,6 +123,7 @@ public class TabularDatasetTests
 
     [Theory]
     [InlineData("x,x\n1,2\n", "t.csv(1): column 'x': duplicate column name in the header")]
+    [InlineData("\n\nx,x\n1,2\n", "t.csv(3): column 'x': duplicate column name in the header")]
     [InlineData("x,\n1,2\n", "t.csv(1): header field 2 is empty (every column needs a name)")]
     [InlineData("", "t.csv: no header row: the file is empty")]
     public void BadHeader_IsReported(string csv, string message)

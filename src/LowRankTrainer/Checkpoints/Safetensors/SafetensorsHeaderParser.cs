@@ -50,12 +50,15 @@ internal static class SafetensorsHeaderParser
         var json = head.Slice(8, (int)n);
         if (!Utf8.IsValid(json))
         {
-            throw new SafetensorsFormatException(SafetensorsError.InvalidUtf8, path, null, "the header is not valid UTF-8");
+            var bad = FirstInvalidUtf8(json);
+            throw new SafetensorsFormatException(SafetensorsError.InvalidUtf8, path, null,
+                $"the header is not valid UTF-8: byte {8 + bad} of the file (0x{json[bad]:X2}) starts no valid sequence");
         }
         if (json.IsEmpty || json[0] != (byte)'{')
         {
-            throw new SafetensorsFormatException(SafetensorsError.InvalidHeaderStart, path, null,
-                "the header does not start with '{' (a safetensors header is a JSON object)");
+            throw new SafetensorsFormatException(SafetensorsError.InvalidHeaderStart, path, null, json.IsEmpty
+                ? "the header is empty (the header length prefix says 0 bytes; a safetensors header is a JSON object)"
+                : $"the header does not start with '{{': byte 8 of the file is 0x{json[0]:X2} (a safetensors header is a JSON object)");
         }
 
         JsonDocument document;
@@ -65,8 +68,10 @@ internal static class SafetensorsHeaderParser
         }
         catch (JsonException e)
         {
+            // System.Text.Json counts lines and bytes within the line; the file offset is what a hex dump shows.
+            var reason = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal) is var cut and > 0 ? e.Message[..cut] : e.Message;
             throw new SafetensorsFormatException(SafetensorsError.InvalidJson, path, null,
-                $"the header is not valid JSON: {e.Message}", e);
+                $"the header is not valid JSON at byte {8 + HeaderOffset(json, e.LineNumber ?? 0, e.BytePositionInLine ?? 0)} of the file: {reason}", e);
         }
 
         using (document)
@@ -76,6 +81,27 @@ internal static class SafetensorsHeaderParser
             ValidateLayout(tensors, bufferLength, path);
             return new SafetensorsHeader(n, tensors, metadata);
         }
+    }
+
+    /// <summary>The index of the first byte of <paramref name="bytes"/> that starts no valid UTF-8 sequence.</summary>
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        while (i < bytes.Length && System.Text.Rune.DecodeFromUtf8(bytes[i..], out _, out var consumed) == System.Buffers.OperationStatus.Done) i += consumed;
+        return Math.Min(i, bytes.Length - 1);
+    }
+
+    /// <summary>The header offset of (<paramref name="line"/>, <paramref name="byteInLine"/>), both 0-based as System.Text.Json reports them.</summary>
+    private static long HeaderOffset(ReadOnlySpan<byte> json, long line, long byteInLine)
+    {
+        var start = 0;
+        for (var l = 0L; l < line && start < json.Length; l++)
+        {
+            var next = json[start..].IndexOf((byte)'\n');
+            if (next < 0) break;
+            start += next + 1;
+        }
+        return start + byteInLine;
     }
 
     private static (List<SafetensorsTensorInfo>, Dictionary<string, string>) ReadEntries(JsonElement root, string path)

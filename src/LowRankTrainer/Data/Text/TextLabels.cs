@@ -28,6 +28,12 @@ public sealed class TextLabels
         for (var i = 0; i < classNames.Count; i++) _byName.TryAdd(classNames[i], i);
     }
 
+    /// <summary>
+    /// The most classes integer labels may imply (the largest label + 1) without <c>data.label_names</c>: far above any
+    /// classification head trained here (ImageNet-21k has 21,841 classes), far below what the names list would cost.
+    /// </summary>
+    public const int MaxIntegerClasses = 100_000;
+
     /// <summary>The name of each class index.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
@@ -51,6 +57,14 @@ public sealed class TextLabels
         if (all.All(e => TryInteger(e.Label, out _)))
         {
             var max = all.Count == 0 ? -1 : all.Max(e => { TryInteger(e.Label, out var v); return v; });
+            if (max >= MaxIntegerClasses)
+            {
+                // Each index up to the largest becomes a class (and a head output): a stray 999999999 would allocate a billion names.
+                var e = all.First(x => TryInteger(x.Label, out var v) && v == max);
+                throw new DataFormatException(e.File,
+                    $"label {max} is an integer class index, which would make {max + 1} classes (at most {MaxIntegerClasses}); name the classes in data.label_names or use string labels",
+                    e.Line > 0 ? e.Line : null, field);
+            }
             var names = Enumerable.Range(0, (int)(max + 1)).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
             return new TextLabels(names, integersAsIs: true, field);
         }

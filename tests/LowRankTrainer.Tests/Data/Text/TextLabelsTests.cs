@@ -58,4 +58,13 @@ public class TextLabelsTests
         var e = Assert.Throws<DataFormatException>(() => TextLabels.Build(Rows("1", "2"), ["ham", "spam"], "label"));
         Assert.Equal("f.jsonl(2): column 'label': label 2 is not a class index of data.label_names (0–1: ham, spam)", e.Message);
     }
+
+    [Fact]
+    public void IntegerLabels_ImplyingMoreThanTheClassLimit_NameFileLineAndField()
+    {
+        // A label of 999999999 (one of the fuzzers' wrong values) made Build allocate a billion class names.
+        var e = Assert.Throws<DataFormatException>(() => TextLabels.Build(Rows("0", "999999999", "1"), [], "label"));
+        Assert.Equal("f.jsonl(2): column 'label': label 999999999 is an integer class index, which would make 1000000000 classes (at most 100000); name the classes in data.label_names or use string labels", e.Message);
+        Assert.Equal(100_000, TextLabels.Build(Rows("0", "99999"), [], "label").ClassNames.Count);
+    }
 }

@@ -25,21 +25,32 @@ internal static class ConfigVerbArgs
             exitCode = ExitCodes.Usage;
             return null;
         }
+        return LoadFile(verb, args[0], args.Skip(1).ToList(), stderr, out exitCode);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="path"/> with <paramref name="overrides"/>. Returns null (having written every diagnostic, or
+    /// why the file could not be read, to <paramref name="stderr"/> and set <paramref name="exitCode"/>: 2 for config
+    /// errors, 1 for an unreadable file) when there is no config.
+    /// </summary>
+    public static ExperimentConfig? LoadFile(string verb, string path, IReadOnlyList<string> overrides, TextWriter stderr, out int exitCode)
+    {
+        exitCode = ExitCodes.Ok;
         ConfigLoadResult result;
         try
         {
-            result = ConfigLoader.Load(args[0], args.Skip(1).ToList());
+            result = ConfigLoader.Load(path, overrides);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"lrt {verb}: cannot read the config: {e.Message}");
+            stderr.WriteLine($"lrt {verb}: cannot read {path}: {e.Message}");
             exitCode = ExitCodes.Failure;
             return null;
         }
         if (result.Config is null)
         {
             foreach (var diagnostic in result.Diagnostics) stderr.WriteLine(diagnostic.ToString());
-            stderr.WriteLine($"lrt {verb}: {result.Diagnostics.Count} error{(result.Diagnostics.Count == 1 ? "" : "s")} in {args[0]}");
+            stderr.WriteLine($"lrt {verb}: {result.Diagnostics.Count} error{(result.Diagnostics.Count == 1 ? "" : "s")} in {path}");
             exitCode = ExitCodes.Usage;
             return null;
         }

@@ -72,7 +72,7 @@ public static class EvalVerb
             }
         }
         if (RunVerbArgs.Open("eval", args[0], overrides, stderr, out var openCode) is not { } opened) return openCode;
-        try
+        return VerbErrors.Run("eval", stderr, () =>
         {
             using var run = RunModel.Open(opened.Location, opened.Config, json ? null : stdout.WriteLine);
             var watch = Stopwatch.StartNew();
@@ -93,17 +93,7 @@ public static class EvalVerb
                 stdout.WriteLine($"wrote {path}");
             }
             return ExitCodes.Ok;
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
-        {
-            stderr.WriteLine($"lrt eval: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or TorchException or JsonException)
-        {
-            stderr.WriteLine($"lrt eval: {e.Message}");
-            return ExitCodes.Failure;
-        }
+        });
     }
 
     /// <summary>

@@ -72,7 +72,7 @@ public static class MergeVerb
             return ExitCodes.Usage;
         }
         output ??= AdapterMerge.DefaultOutput(location);
-        try
+        return VerbErrors.Run("merge", stderr, () =>
         {
             AdapterMerge.CheckOutput(output, force);   // before the minutes of loading, not after
             using var run = RunModel.Open(location, config, stdout.WriteLine);
@@ -81,16 +81,6 @@ public static class MergeVerb
             var report = AdapterMerge.Merge(run, output, probeBatches, force);
             foreach (var line in AdapterMerge.Describe(report)) stdout.WriteLine(line);
             return ExitCodes.Ok;
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
-        {
-            stderr.WriteLine($"lrt merge: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IOException or TorchException)
-        {
-            stderr.WriteLine($"lrt merge: {e.Message}");
-            return ExitCodes.Failure;
-        }
+        });
     }
 }

@@ -25,25 +25,9 @@ internal static class RunVerbArgs
             exitCode = ExitCodes.Usage;
             return null;
         }
-        ConfigLoadResult result;
-        try
-        {
-            result = ConfigLoader.Load(location.ConfigFile, overrides);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"lrt {verb}: cannot read {location.ConfigFile}: {e.Message}");
-            exitCode = ExitCodes.Failure;
-            return null;
-        }
-        if (result.Config is null)
-        {
-            foreach (var diagnostic in result.Diagnostics) stderr.WriteLine(diagnostic.ToString());
-            stderr.WriteLine($"lrt {verb}: {result.Diagnostics.Count} error{(result.Diagnostics.Count == 1 ? "" : "s")} in {location.ConfigFile}");
-            exitCode = ExitCodes.Usage;
-            return null;
-        }
-        return (location, result.Config);
+        var config = ConfigVerbArgs.LoadFile(verb, location.ConfigFile, overrides, stderr, out exitCode);
+        if (config is null) return null;
+        return (location, config);
     }
 
     /// <summary>The value after option <paramref name="args"/>[<paramref name="i"/>], advancing <paramref name="i"/>; null (with the reason written) when it is missing.</summary>

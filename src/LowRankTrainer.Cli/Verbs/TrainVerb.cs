@@ -42,20 +42,7 @@ public static class TrainVerb
         }
         var config = ConfigVerbArgs.Load("train", Usage, rest, stdout, stderr, out var exitCode);
         if (config is null) return exitCode;
-        try
-        {
-            return dryRun ? DryRun(config, stdout) : Train(config, stdout);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
-        {
-            stderr.WriteLine($"lrt train: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is NonFiniteLossException or InvalidDataException or IOException or TorchException)
-        {
-            stderr.WriteLine($"lrt train: {e.Message}");
-            return ExitCodes.Failure;
-        }
+        return VerbErrors.Run("train", stderr, () => dryRun ? DryRun(config, stdout) : Train(config, stdout));
     }
 
     // A config file is not a checkpoint folder, so `--resume config.yaml ...` still reads the config.

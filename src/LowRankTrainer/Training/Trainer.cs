@@ -364,7 +364,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
         {
             progress.Finish();
-            WriteSummary("failed", e.Message);
+            try
+            {
+                WriteSummary("failed", e.Message);
+            }
+            catch (IOException)
+            {
+                // The disk that failed the run may fail the summary too; the run's own error is the one to report.
+            }
             throw;
         }
         progress.Finish();

@@ -18,6 +18,8 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
 {
     private const int MaxSteps = 160;
 
+    private const int SaveSteps = 10;
+
     private readonly string _root = Directory.CreateTempSubdirectory("lrt-kill-").FullName;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
@@ -46,7 +48,7 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
               eval_steps: 40
             checkpoint:
               save_strategy: steps
-              save_steps: 10
+              save_steps: {SaveSteps}
               save_total_limit: 2
             logging:
               logging_steps: 5
@@ -70,18 +72,29 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         var seed = Environment.GetEnvironmentVariable("LRT_KILL_SEED") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : Random.Shared.Next();
         output.WriteLine($"seed {seed} (replay with LRT_KILL_SEED={seed})");
         var random = new Random(seed);
-        // Four kills (LRT_KILL_COUNT for a longer manual run): each once the run has logged a random step (spread over the run), plus a random 0–250 ms more, so
-        // the SIGKILL lands wherever the process then is — inside a step, a checkpoint write, an evaluation, start-up.
+        // Up to four kills (LRT_KILL_COUNT for a longer manual run). Each waits until the run has written a randomly
+        // chosen later checkpoint (1–4 checkpoints past the newest one on disk, i.e. where this process resumes), then a
+        // random 0–60 ms more — about one checkpoint interval here — so the SIGKILL lands wherever the process then is:
+        // inside a step, a checkpoint write or rotation, an evaluation. Progress is read from the file system, not the
+        // child's stdout, whose pipe can deliver lines late.
         var count = Environment.GetEnvironmentVariable("LRT_KILL_COUNT") is { } k ? int.Parse(k, CultureInfo.InvariantCulture) : 4;
-        var targets = Enumerable.Range(0, count).Select(_ => random.Next(1, MaxSteps)).Order().ToList();
+        var runs = Path.Combine(_root, "runs", name);
         (int ExitCode, string Output) last = (-1, "");
-        foreach (var target in targets.Append(-1))
+        var kills = 0;
+        for (var attempt = 0; attempt <= count && last.ExitCode != 0; attempt++)
         {
-            var delay = TimeSpan.FromMilliseconds(random.Next(0, 250));
-            last = target < 0 ? Lrt("train", config, "--resume", "auto") : LrtKilled(target, delay, "train", config, "--resume", "auto");
-            output.WriteLine(target < 0 ? "last run: left alone" : $"killed once step {target} was logged, + {delay.TotalMilliseconds} ms: exit {last.ExitCode}");
+            var newest = NewestCheckpoint(runs);
+            var target = newest + (SaveSteps * random.Next(1, 5));
+            var delay = TimeSpan.FromMilliseconds(random.Next(0, 61));
+            var killing = attempt < count && target < MaxSteps;
+            last = killing ? LrtKilled(runs, target, delay, "train", config, "--resume", "auto") : Lrt("train", config, "--resume", "auto");
+            kills += last.ExitCode == 137 ? 1 : 0;
+            var lines = last.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var where = $"from {(newest > 0 ? $"step {newest}" : "scratch")}, reached checkpoint {NewestCheckpoint(runs)}; last line: {lines.LastOrDefault()?.Trim()}";
+            output.WriteLine(killing ? $"kill {delay.TotalMilliseconds} ms after checkpoint {target}: exit {last.ExitCode}; {where}" : $"left alone: exit {last.ExitCode}; {where}");
             Assert.True(last.ExitCode is 0 or 137, $"exit {last.ExitCode}\n{last.Output}");
         }
+        Assert.True(kills >= 1, "no run was killed");
         Assert.Equal(0, last.ExitCode);
         var finished = RunFolderOf(last.Output);
         Assert.Equal(Events(referenceRun), Events(finished));
@@ -145,33 +158,31 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
-    // Runs lrt and kills it (SIGKILL) <paramref name="delay"/> after it logs a line for step ≥ <paramref name="step"/>;
+    // The highest step-NNNNNN checkpoint under any run folder of this run name (0 when none): where --resume auto starts.
+    private static int NewestCheckpoint(string runs) =>
+        !Directory.Exists(runs) ? 0 : Directory.EnumerateDirectories(runs, "step-*", SearchOption.AllDirectories)
+            .Select(d => int.Parse(Path.GetFileName(d)["step-".Length..], CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+
+    // Runs lrt and kills it (SIGKILL) <paramref name="delay"/> after checkpoint <paramref name="step"/> appears;
     // 137 (= 128 + SIGKILL, as a shell reports it) when killed, else its own exit code (it may finish first).
-    private (int ExitCode, string Output) LrtKilled(int step, TimeSpan delay, params string[] args)
+    private (int ExitCode, string Output) LrtKilled(string runs, int step, TimeSpan delay, params string[] args)
     {
         using var process = Start(args);
-        var text = new System.Text.StringBuilder();
-        using var reached = new ManualResetEventSlim();
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (text) text.AppendLine(e.Data);
-            var m = System.Text.RegularExpressions.Regex.Match(e.Data, @"^step (\d+)\b");
-            if (m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) >= step) reached.Set();
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (text) text.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         var deadline = Stopwatch.StartNew();
-        while (!reached.Wait(50) && !process.HasExited) Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(5), "lrt never reached the step");
+        while (NewestCheckpoint(runs) < step && !process.WaitForExit(1))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(5), $"lrt never wrote checkpoint {step}");
+        }
         if (!process.WaitForExit(delay))
         {
             process.Kill(); // SIGKILL on Unix: no handler, no finally block, no flush runs
             process.WaitForExit();
-            lock (text) return (137, text.ToString());
+            return (137, stdout.Result + stderr.Result);
         }
         process.WaitForExit();
-        lock (text) return (process.ExitCode, text.ToString());
+        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
     private Process Start(params string[] args)

@@ -131,6 +131,25 @@ public sealed class EvalMergeVerbTests : IDisposable
         Assert.True(File.Exists(Path.Combine(checkpoint, EvalVerb.OutputFile)));
     }
 
+    [Fact]
+    public void Eval_SyntheticLinearLoraRun_ReproducesItsLossAndLinearMapMetrics()
+    {
+        // A config-only dataset (no files) whose evaluation adds eval_metrics: effective_rank and rank_floor.
+        var (code, output, err) = CliRun.Run(TrainVerb.Run, Config("recipes", "synthetic_linear", "lora.yaml"), "data.synthetic_dim=32",
+                                             "train.max_steps=20", "checkpoint.save_strategy=no", $"train.output_dir={Path.Combine(_root, "runs")}");
+        Assert.True(code == ExitCodes.Ok, err);
+        var run = output.Split('\n').First(l => l.StartsWith("run folder: ", StringComparison.Ordinal))["run folder: ".Length..].Trim();
+        (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        var json = (JsonObject)JsonNode.Parse(output)!;
+        var summary = Summary(run);
+        Assert.Equal(summary.EvalLoss!.Value, json["eval_loss"]!.GetValue<double>());
+        var metrics = json["eval_metrics"]!.AsObject();
+        Assert.Equal(summary.EvalMetrics!["effective_rank"], metrics["effective_rank"]!.GetValue<double>());
+        Assert.Equal(summary.EvalMetrics!["rank_floor"], metrics["rank_floor"]!.GetValue<double>());
+        Assert.Equal(4, summary.EvalMetrics!["effective_rank"]); // LoRA r = 4 from W₀ = 0: the learned map has rank 4
+    }
+
     [Theory]
     [InlineData("lora")]
     [InlineData("lora_xs")]

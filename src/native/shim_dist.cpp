@@ -85,12 +85,32 @@ void run(Group* g, const char* what, const std::function<c10::intrusive_ptr<c10d
 
 }  // namespace
 
-TS_API int ts_dist_available(int* out) { TS_TRY(*out = 1) }
+#else
+
+namespace {
+
+int no_gloo() {
+    return ts::fail(TS_ERROR, "no c10d Gloo: this shim was built without gloo's headers (Debian: apt-get install libgloo-dev, then rebuild the shim)");
+}
+
+}  // namespace
+
+#endif
+
+TS_API int ts_dist_available(int* out) {
+#ifdef TS_WITH_GLOO
+    TS_TRY(*out = 1)
+#else
+    *out = 0;
+    return TS_OK;
+#endif
+}
 
 // Joins the group: rank 0 serves the TCPStore on host:port and waits for the others (at most timeout_ms); every rank
 // then forms the Gloo group. A loopback host binds Gloo to 127.0.0.1; any other uses the machine's own hostname,
 // as torchrun does.
 TS_API int ts_dist_init(const char* host, int port, int rank, int world, int64_t timeout_ms, void** out) {
+#ifdef TS_WITH_GLOO
     TS_TRY({
         TORCH_CHECK(world >= 1 && rank >= 0 && rank < world, "rank ", rank, " is not in a world of ", world);
         TORCH_CHECK(port > 0 && port < 65536, "port ", port, " is out of range");
@@ -113,12 +133,22 @@ TS_API int ts_dist_init(const char* host, int port, int rank, int world, int64_t
             *out = new Group{pg, rank, world, timeout};
         });
     })
+#else
+    return no_gloo();
+#endif
 }
 
-TS_API int ts_dist_free(void* group) { TS_TRY(delete G(group)) }
+TS_API int ts_dist_free(void* group) {
+#ifdef TS_WITH_GLOO
+    TS_TRY(delete G(group))
+#else
+    return no_gloo();
+#endif
+}
 
 // Sums the tensors across ranks in place (mean != 0: then divides by the world size), in buckets of cap_bytes.
 TS_API int ts_dist_all_reduce(void* group, ts_tensor* tensors, int n, int mean, int64_t cap_bytes) {
+#ifdef TS_WITH_GLOO
     TS_TRY({
         auto* g = G(group);
         auto list = borrow_all(tensors, n);
@@ -127,10 +157,14 @@ TS_API int ts_dist_all_reduce(void* group, ts_tensor* tensors, int n, int mean, 
             if (mean) bucket[0].div_(g->world);
         });
     })
+#else
+    return no_gloo();
+#endif
 }
 
 // Replaces the tensors on every rank by rank root's, in buckets of cap_bytes.
 TS_API int ts_dist_broadcast(void* group, ts_tensor* tensors, int n, int root, int64_t cap_bytes) {
+#ifdef TS_WITH_GLOO
     TS_TRY({
         auto* g = G(group);
         TORCH_CHECK(root >= 0 && root < g->world, "root ", root, " is not in a world of ", g->world);
@@ -139,29 +173,18 @@ TS_API int ts_dist_broadcast(void* group, ts_tensor* tensors, int n, int root, i
         options.rootRank = root;
         bucketed(list, cap_bytes, [&](std::vector<at::Tensor>& bucket) { run(g, "broadcast", [&] { return g->pg->broadcast(bucket, options); }); });
     })
+#else
+    return no_gloo();
+#endif
 }
 
 TS_API int ts_dist_barrier(void* group) {
+#ifdef TS_WITH_GLOO
     TS_TRY({
         auto* g = G(group);
         run(g, "barrier", [&] { return g->pg->barrier(c10d::BarrierOptions{}); });
     })
-}
-
 #else
-
-static int no_gloo() {
-    return ts::fail(TS_ERROR, "no c10d Gloo: this shim was built without gloo's headers (Debian: apt-get install libgloo-dev, then rebuild the shim)");
-}
-
-TS_API int ts_dist_available(int* out) {
-    *out = 0;
-    return TS_OK;
-}
-TS_API int ts_dist_init(const char*, int, int, int, int64_t, void**) { return no_gloo(); }
-TS_API int ts_dist_free(void*) { return no_gloo(); }
-TS_API int ts_dist_all_reduce(void*, ts_tensor*, int, int, int64_t) { return no_gloo(); }
-TS_API int ts_dist_broadcast(void*, ts_tensor*, int, int, int64_t) { return no_gloo(); }
-TS_API int ts_dist_barrier(void*) { return no_gloo(); }
-
+    return no_gloo();
 #endif
+}

@@ -65,36 +65,36 @@ public sealed unsafe class ProcessGroup : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(worldSize, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, worldSize);
         var utf8 = ShimLibrary.Utf8Z(host);
-        nint handle;
+        void* handle;
         fixed (byte* h = utf8)
         {
             ShimLibrary.Check(NativeMethods.ts_dist_init(h, port, rank, worldSize, (long)timeout.TotalMilliseconds, &handle));
         }
-        return new ProcessGroup(handle, rank, worldSize, timeout);
+        return new ProcessGroup((nint)handle, rank, worldSize, timeout);
     }
 
     /// <summary>Sums <paramref name="tensors"/> across the ranks in place; with <paramref name="mean"/>, divides by the world size (DDP's gradient average).</summary>
     public void AllReduce(IReadOnlyList<Tensor> tensors, bool mean = false)
     {
         var handles = Handles(tensors);
-        fixed (nint* p = handles) ShimLibrary.Check(NativeMethods.ts_dist_all_reduce(Live(), p, handles.Length, mean ? 1 : 0, BucketCapBytes));
+        fixed (nint* p = handles) ShimLibrary.Check(NativeMethods.ts_dist_all_reduce((void*)Live(), p, handles.Length, mean ? 1 : 0, BucketCapBytes));
     }
 
     /// <summary>Overwrites <paramref name="tensors"/> on every rank with rank <paramref name="root"/>'s values.</summary>
     public void Broadcast(IReadOnlyList<Tensor> tensors, int root = 0)
     {
         var handles = Handles(tensors);
-        fixed (nint* p = handles) ShimLibrary.Check(NativeMethods.ts_dist_broadcast(Live(), p, handles.Length, root, BucketCapBytes));
+        fixed (nint* p = handles) ShimLibrary.Check(NativeMethods.ts_dist_broadcast((void*)Live(), p, handles.Length, root, BucketCapBytes));
     }
 
     /// <summary>Returns once every rank has called it.</summary>
-    public void Barrier() => ShimLibrary.Check(NativeMethods.ts_dist_barrier(Live()));
+    public void Barrier() => ShimLibrary.Check(NativeMethods.ts_dist_barrier((void*)Live()));
 
     /// <summary>Leaves the group (closes this rank's connections; the others' next collective then fails).</summary>
     public void Dispose()
     {
         var handle = Interlocked.Exchange(ref _handle, 0);
-        if (handle != 0) ShimLibrary.Check(NativeMethods.ts_dist_free(handle));
+        if (handle != 0) ShimLibrary.Check(NativeMethods.ts_dist_free((void*)handle));
     }
 
     private nint Live() => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(ProcessGroup));

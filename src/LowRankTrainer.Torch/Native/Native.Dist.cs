@@ -6,9 +6,9 @@ namespace LowRankTrainer.Torch.Native;
 internal static unsafe partial class NativeMethods
 {
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_available(int* @out);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_init(byte* host, int port, int rank, int world, long timeout_ms, nint* @out);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_free(nint group);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_all_reduce(nint group, nint* tensors, int n, int mean, long cap_bytes);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_broadcast(nint group, nint* tensors, int n, int root, long cap_bytes);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_barrier(nint group);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_init(byte* host, int port, int rank, int world, long timeout_ms, void** @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_free(void* group);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_all_reduce(void* group, nint* tensors, int n, int mean, long cap_bytes);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_broadcast(void* group, nint* tensors, int n, int root, long cap_bytes);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_dist_barrier(void* group);
 }

@@ -16,7 +16,7 @@ public partial class NativeSignatureTests
         ["int"] = "int", ["int*"] = "int*", ["int64_t"] = "long", ["int64_t*"] = "long*", ["const int64_t*"] = "long*",
         ["uint64_t"] = "ulong", ["uint64_t*"] = "ulong*", ["double"] = "double", ["double*"] = "double*",
         ["ts_scalar"] = "Scalar", ["const char*"] = "byte*", ["char*"] = "byte*",
-        ["void*"] = "void*", ["const void*"] = "void*", ["void"] = "void",
+        ["void*"] = "void*", ["void**"] = "void**", ["const void*"] = "void*", ["void"] = "void",
     };
 
     private static readonly Dictionary<string, string> _macros = new()

@@ -5,7 +5,6 @@ using LowRankTrainer.Adapters;
 using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Models;
 using LowRankTrainer.Models.Transformers;
-using LowRankTrainer.Tokenizers;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 
@@ -99,6 +98,7 @@ public static class AdapterMerge
         CheckOutput(output, force);
 
         var (probe, split) = ProbeInputs(run, probeBatches);
+        var probeRows = probe.Size(0);
         double maxLogit, maxDiff, maxBaseDiff;
         using (probe)
         using (var scope = new DisposeScope())
@@ -116,7 +116,7 @@ public static class AdapterMerge
 
         var layout = run.Model is TransformerModel ? "hf" : PretrainedWeights.FileName;
         var full = Path.GetFullPath(output);
-        var report = new MergeReport(adapter.Method.Name, run.Location.WeightsFolder, full, layout, split, ProbeRows(run, probeBatches), probeBatches,
+        var report = new MergeReport(adapter.Method.Name, run.Location.WeightsFolder, full, layout, split, probeRows, probeBatches,
                                      maxLogit, maxDiff, maxLogit > 0 ? maxDiff / maxLogit : maxDiff, maxBaseDiff);
         // Complete or absent: written aside and renamed (an old output, --force, is replaced only once the new one is whole).
         AtomicWrite.Folder(full, temp =>
@@ -126,12 +126,6 @@ public static class AdapterMerge
             CheckOutput(full, force); // it may have been filled meanwhile
         });
         return report;
-    }
-
-    private static long ProbeRows(RunModel run, int batches)
-    {
-        var set = run.Data.Eval is { Count: > 0 } eval ? eval : run.Data.Train;
-        return Math.Min((long)batches * run.Config.Eval.PerDeviceEvalBatchSize, set.Count);
     }
 
     /// <summary>Refuses an output that is a file, or a non-empty folder without <paramref name="force"/>.</summary>
@@ -149,8 +143,7 @@ public static class AdapterMerge
     {
         if (run.Model is TransformerModel transformer)
         {
-            PretrainedTransformer.Save(transformer, folder);
-            if (run.Config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, folder);
+            PretrainedTransformer.SaveWithTokenizer(transformer, folder, run.Config.Data.Tokenizer);
             return;
         }
         using var state = run.Model.StateDict();

@@ -38,12 +38,16 @@ public sealed class NonFiniteWatchdog(string policy, int maxConsecutiveSkips, Fu
     /// </summary>
     /// <param name="value">The loss.</param>
     /// <param name="step">The 1-based step being computed.</param>
-    /// <param name="where">Where in the data it came from (micro-batch, epoch, batch), for the message.</param>
+    /// <param name="micro">The micro-batch (0-based) of <paramref name="accumulation"/>, for the message.</param>
+    /// <param name="accumulation">Micro-batches per step.</param>
+    /// <param name="batch">The batch the loss came from (its epoch and index, for the message).</param>
     /// <exception cref="NonFiniteLossException">The policy is <c>stop</c>, or too many steps were skipped in a row.</exception>
-    public bool LossIsNonFinite(double value, long step, string where)
+    public bool LossIsNonFinite(double value, long step, int micro, int accumulation, Data.Batch batch)
     {
+        // Called on every micro-batch: nothing is formatted unless the value is bad.
         if (double.IsFinite(value)) return false;
-        return Fire(step, value, $"the training loss is {Format(value)} at step {step} ({where})");
+        ArgumentNullException.ThrowIfNull(batch);
+        return Fire(step, value, $"the training loss is {Format(value)} at step {step} (micro-batch {micro + 1} of {accumulation}, epoch {batch.Epoch}, batch {batch.BatchIndex})");
     }
 
     /// <summary>

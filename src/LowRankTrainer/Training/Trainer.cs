@@ -8,7 +8,6 @@ using LowRankTrainer.Data;
 using LowRankTrainer.Models;
 using LowRankTrainer.Models.Transformers;
 using LowRankTrainer.Runs;
-using LowRankTrainer.Tokenizers;
 using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
@@ -270,7 +269,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     windowSamples += batch.Size;
                     totalSamples += batch.Size;
                     // A skipped step still reads its remaining micro-batches, so the data order stays that of an unskipped run.
-                    if (skipStep || watchdog.LossIsNonFinite(v, step + 1, $"micro-batch {micro + 1} of {accum}, epoch {batch.Epoch}, batch {batch.BatchIndex}"))
+                    if (skipStep || watchdog.LossIsNonFinite(v, step + 1, micro, accum, batch))
                     {
                         skipStep = true;
                         continue;
@@ -346,8 +345,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     else if (model is TransformerModel full && modulesToSave.Count == 0)
                     {
                         // A full transformer is saved as HF's save_pretrained would: config.json + model.safetensors in HF's layout.
-                        PretrainedTransformer.Save(full, final);
-                        if (config.Data.Tokenizer is { } tokenizer) TokenizerFiles.CopyTo(tokenizer, final);
+                        PretrainedTransformer.SaveWithTokenizer(full, final, config.Data.Tokenizer);
                     }
                     else
                     {

@@ -27,6 +27,16 @@ public static class PretrainedTransformer
     /// <summary>The config file name.</summary>
     public const string ConfigFile = "config.json";
 
+    /// <summary>
+    /// A complete HF folder, as <c>save_pretrained</c> of a model and its tokenizer leaves it: <see cref="Save"/>, plus the
+    /// tokenizer files of <paramref name="tokenizer"/> (a file or folder, <c>data.tokenizer</c>) when there is one.
+    /// </summary>
+    public static void SaveWithTokenizer(TransformerModel model, string folder, string? tokenizer)
+    {
+        Save(model, folder);
+        if (tokenizer is not null) Tokenizers.TokenizerFiles.CopyTo(tokenizer, folder);
+    }
+
     /// <summary>Writes <paramref name="model"/> into <paramref name="folder"/> (config.json, then the weights).</summary>
     public static void Save(TransformerModel model, string folder, long maxShardBytes = HfWeightFiles.DefaultMaxShardBytes)
     {

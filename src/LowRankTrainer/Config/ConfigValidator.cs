@@ -191,6 +191,7 @@ internal sealed partial class ConfigValidator
         Range(t.NumThreads is null or >= 1, "train.num_threads", "null or >= 1", t.NumThreads);
         Choice("train.on_nonfinite", t.OnNonfinite, [.. Training.NonFiniteWatchdog.Policies]);
         Range(t.MaxSkippedSteps >= 0, "train.max_skipped_steps", ">= 0", t.MaxSkippedSteps);
+        Range(t.DdpTimeout >= 1, "train.ddp_timeout", ">= 1 (seconds)", t.DdpTimeout);
         if (!DevicePattern().IsMatch(t.Device))
         {
             Add("train.device", ConfigErrorCodes.InvalidChoice, $"train.device must be cpu, cuda or cuda:N (got '{t.Device}')");

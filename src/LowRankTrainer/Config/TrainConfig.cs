@@ -85,4 +85,11 @@ public sealed record TrainConfig
 
     /// <summary>With <c>on_nonfinite: skip_step</c>, how many steps in a row may be skipped before the run stops.</summary>
     public int MaxSkippedSteps { get; init; } = 10;
+
+    /// <summary>
+    /// Data-parallel runs (<c>lrt train --nproc N</c>, or torchrun's RANK/WORLD_SIZE variables): how many seconds a rank
+    /// waits for the others at the rendezvous or in a collective before the run fails (HF's <c>ddp_timeout</c>, 1800 as
+    /// in PyTorch). A rank that dies is noticed at once (its connections close); this bounds a rank that hangs.
+    /// </summary>
+    public int DdpTimeout { get; init; } = 1800;
 }

@@ -29,4 +29,10 @@ public sealed record TrainerOptions
 
     /// <summary>Called on the training thread after every optimizer step with the global step (e.g. to cancel at a step).</summary>
     public Action<long>? StepCompleted { get; init; }
+
+    /// <summary>
+    /// The data-parallel group this process trains in (not owned), or null for a single process: see
+    /// <c>DataParallel</c> for what each rank does.
+    /// </summary>
+    public LowRankTrainer.Torch.Distributed.ProcessGroup? ProcessGroup { get; init; }
 }

@@ -49,6 +49,26 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TwoRanksWithEvalCheckpointsAndResume_LeaveNoHandleBehind()
+    {
+        // Both ranks' handles count here (one process): the collectives' temporaries and the per-step agreement
+        // must be freed as the step ends, not by the garbage collector.
+        using var tiny = new TinyRun();
+        using var train = First(tiny.Train, 249);
+        var config = Config(tiny, "lora + head");
+        config = config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "ddp"), PerDeviceTrainBatchSize = 8 } };
+        DisposeScope.CollectOrphans();
+        var baseline = Tensor.LiveCount;
+        var orphansBefore = DisposeScope.OrphansFreed;
+        using var cts = new CancellationTokenSource();
+        var stopped = RunRanks(tiny, train, config, (_, s) => { if (s == 10) cts.Cancel(); }, _ => cts.Token);
+        RunRanks(tiny, train, config with { Train = config.Train with { ResumeFromCheckpoint = stopped[0].LastCheckpoint } });
+        Assert.Equal(0, DisposeScope.OrphansFreed - orphansBefore);
+        DisposeScope.CollectOrphans();
+        Assert.Equal(baseline, Tensor.LiveCount);
+    }
+
+    [Fact]
     public void ARankThatInitialisesDifferently_TrainsFromRank0sInit()
     {
         // Rank 1 draws another base and adapter (train.seed 99; same data order): the start-of-run broadcast replaces

@@ -18,7 +18,11 @@ public static class RunEnvironment
     private static readonly JsonSerializerOptions _json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The env.json text for a run of <paramref name="config"/>, whose resolved YAML is <paramref name="resolvedConfigYaml"/>.</summary>
-    public static string Capture(ExperimentConfig config, string resolvedConfigYaml, DateTimeOffset startedAt)
+    /// <param name="config">The experiment.</param>
+    /// <param name="resolvedConfigYaml">The resolved YAML (its SHA-256 is recorded).</param>
+    /// <param name="startedAt">When the run started.</param>
+    /// <param name="worldSize">Data-parallel ranks (1: a single process), recorded as <c>world_size</c>.</param>
+    public static string Capture(ExperimentConfig config, string resolvedConfigYaml, DateTimeOffset startedAt, int worldSize = 1)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(resolvedConfigYaml);
@@ -29,6 +33,7 @@ public static class RunEnvironment
         root["started_at"] = startedAt.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
         root["config_sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resolvedConfigYaml)));
         root["seeds"] = Seeds(config);
+        root["world_size"] = worldSize;
         return root.ToJsonString(_json);
     }
 

@@ -64,6 +64,9 @@ namespace LowRankTrainer.Training;
 /// <c>model.safetensors</c>; resume rebuilds the base from the seed and loads the adapter.
 /// LoRA-SB (Ponkshe, Singhal et al. 2024) first estimates gradients on the first
 /// <c>adapter.lora_sb_num_samples</c> training samples (<see cref="GradientEstimate"/>) on a fresh run only.</item>
+/// <item>Data parallelism (<see cref="TrainerOptions.ProcessGroup"/>; <c>lrt train --nproc N</c>): W ranks each take
+/// <c>per_device_train_batch_size</c> samples of every global batch, average their gradients over c10d Gloo and agree
+/// once per step on the loss, a non-finite loss and a stop request; rank 0 writes the run. See <see cref="DataParallel"/>.</item>
 /// </list>
 /// </remarks>
 /// <param name="config">The experiment.</param>
@@ -169,7 +172,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         {
             Directory.CreateDirectory(runDir);
             File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
-            File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt));
+            File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt, dp.WorldSize));
         }
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
         using var metrics = dp.IsMain ? new MetricsLog(runDir, MetricsSinks.Create(config.Logging, runDir)) : MetricsLog.InMemory();

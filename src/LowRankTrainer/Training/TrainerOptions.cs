@@ -32,7 +32,7 @@ public sealed record TrainerOptions
 
     /// <summary>
     /// The data-parallel group this process trains in (not owned), or null for a single process: see
-    /// <c>DataParallel</c> for what each rank does.
+    /// <see cref="DataParallel"/> for what each rank does.
     /// </summary>
     public LowRankTrainer.Torch.Distributed.ProcessGroup? ProcessGroup { get; init; }
 }

@@ -44,7 +44,10 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal(single.Summary.GlobalStep, ranks[0].Summary.GlobalStep);
         AssertClose(Losses(single.RunDirectory), Losses(ranks[0].RunDirectory), "logged losses");
         AssertClose([single.Summary.EvalLoss!.Value], [ranks[0].Summary.EvalLoss!.Value], "eval loss");
-        // Samples/s counts the global batch: 20 steps × 32 samples.
+        using (var env = JsonDocument.Parse(File.ReadAllText(Path.Combine(ranks[0].RunDirectory, "env.json"))))
+        {
+            Assert.Equal(2, env.RootElement.GetProperty("world_size").GetInt32());
+        }
         AssertSameWeights(single.RunDirectory, ranks[0].RunDirectory, scenario);
     }
 

@@ -114,7 +114,6 @@ public static class TrainVerb
     // this shim, the port taken, or the other ranks not there within train.ddp_timeout.
     private static ProcessGroup? JoinGroup(TorchrunEnvironment torchrun, ExperimentConfig config, TextWriter stderr)
     {
-        var where = $"rank {torchrun.Rank} of {torchrun.WorldSize} at {torchrun.MasterAddr}:{torchrun.MasterPort}";
         if (RequireGloo($"WORLD_SIZE={torchrun.WorldSize}", stderr) is not null) return null;
         try
         {
@@ -122,7 +121,8 @@ public static class TrainVerb
         }
         catch (TorchException e)
         {
-            stderr.WriteLine($"lrt train: {where} could not join the process group: {FirstLine(e.Message)}");
+            // ProcessGroup's message names the rank, the address and what to check; libtorch may add lines of its own.
+            stderr.WriteLine($"lrt train: {FirstLine(e.Message)}");
             return null;
         }
     }

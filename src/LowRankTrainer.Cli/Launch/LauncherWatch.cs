@@ -43,9 +43,6 @@ internal sealed class LauncherWatch : IDisposable
             : null;
     }
 
-    /// <summary>The launcher's pid.</summary>
-    public int LauncherPid => _launcher;
-
     /// <summary>Stops watching.</summary>
     public void Dispose() => _timer.Dispose();
 

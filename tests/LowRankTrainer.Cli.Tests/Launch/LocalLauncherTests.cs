@@ -116,8 +116,13 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
     public void SigintToTheLauncher_SavesACheckpointAndExits130()
     {
         using var lrt = new LrtProcess(_root, "train", WriteConfig(maxSteps: 10_000_000, saveSteps: 500), "--nproc", "2");
+        int[] ranks = [lrt.RankPid(0, Startup), lrt.RankPid(1, Startup)];
         var run = lrt.RunFolder(Startup);
         WaitForACheckpoint(lrt);
+        // Each rank leads a session of its own (setsid), so a terminal's Ctrl+C reaches the launcher alone and every rank
+        // gets exactly the one SIGINT the launcher forwards.
+        Assert.All(ranks, pid => Assert.Equal(pid, LrtProcess.SessionOf(pid)));
+        Assert.NotEqual(LrtProcess.SessionOf(lrt.Pid), LrtProcess.SessionOf(ranks[0]));
         LrtProcess.Signal(lrt.Pid, "INT");
         var (code, _) = WaitForExit(lrt, TimeSpan.FromSeconds(60));
         Assert.Equal(ExitCodes.Cancelled, code);

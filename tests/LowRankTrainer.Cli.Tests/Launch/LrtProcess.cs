@@ -107,6 +107,14 @@ internal sealed class LrtProcess : IDisposable
         }
     }
 
+    /// <summary>The session id of <paramref name="pid"/> (/proc/PID/stat's sixth field).</summary>
+    public static int SessionOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[3], CultureInfo.InvariantCulture); // state, ppid, pgrp, session
+    }
+
     private void Append(string? line)
     {
         if (line is null) return;

@@ -13,6 +13,25 @@ public sealed record Batch(Tensor Inputs, Tensor Targets, Tensor Indices, long E
     /// <summary>Number of samples in the batch.</summary>
     public long Size => Indices.Size(0);
 
+    /// <summary>
+    /// The samples of the global batch this one is a shard of (<see cref="DataShard"/>): across all ranks; equal to
+    /// <see cref="Size"/> without sharding.
+    /// </summary>
+    public long GlobalSize
+    {
+        get => _globalSize ?? Size;
+        init => _globalSize = value;
+    }
+
+    private readonly long? _globalSize;
+
+    /// <summary>
+    /// n_r · W / N for this shard of n_r of the global batch's N samples: what its mean loss L_r is multiplied by so that
+    /// the W ranks' average gradient is that of the global batch's mean loss, Σ_r n_r·L_r / N. Exactly 1 without
+    /// sharding and whenever the shards are equal, so those runs compute what they would unscaled.
+    /// </summary>
+    public double LossScale(int worldSize) => Size * worldSize == GlobalSize ? 1.0 : (double)(Size * worldSize) / GlobalSize;
+
     /// <summary>Deconstructs into <c>(inputs, targets)</c>, the common case: <c>var (x, y) = loader.Next();</c>.</summary>
     public void Deconstruct(out Tensor inputs, out Tensor targets)
     {
@@ -33,6 +52,12 @@ public sealed record Batch(Tensor Inputs, Tensor Targets, Tensor Indices, long E
 /// positions <c>[b·B, min((b+1)·B, N))</c> of that order; with <c>dropLast</c> the final short batch
 /// is skipped. The permutation is computed on the CPU (libtorch's CPU generator), then moved to the
 /// data's device; the order is reproducible for a given libtorch build.</para>
+/// <para>Data parallelism (<see cref="DataShard"/>): with W ranks, B is the global batch; every rank computes the same
+/// order and rank r takes positions <c>[⌊n·r/W⌋, ⌊n·(r+1)/W⌋)</c> of each global batch of n samples (B/W each for a
+/// full batch; a short last batch is split as evenly as it goes, a shard may be empty). The shards are disjoint and
+/// cover the batch, so W ranks see exactly the samples one process with batch size B would, and the cursor, kept in
+/// global batches, resumes under any W (PyTorch's DistributedSampler instead pads the epoch to a multiple of W by
+/// repeating samples).</para>
 /// <para>Batches are gathered with <c>index_select</c> and created in whatever
 /// <see cref="DisposeScope"/> is current when <see cref="Next"/> runs — open the step's scope first,
 /// then take the batch. The per-epoch permutation is owned by the iterator (dispose it).</para>
@@ -56,12 +81,19 @@ public sealed class ShuffledBatches : IDisposable
 
     /// <summary>Resumes from a saved cursor: the next batch is exactly the one the saving iterator would have produced.</summary>
     /// <exception cref="ArgumentException">The cursor was taken with another batch size or dataset size, or points past the epoch's end.</exception>
-    public ShuffledBatches(TensorDataset data, int batchSize, DataCursor cursor, bool shuffle = true, bool dropLast = false)
+    /// <param name="data">The samples (not owned).</param>
+    /// <param name="batchSize">Samples per (global) batch B.</param>
+    /// <param name="cursor">Where to continue.</param>
+    /// <param name="shuffle">False visits the samples in dataset order every epoch.</param>
+    /// <param name="dropLast">Skip the last batch of an epoch when it holds fewer than B samples.</param>
+    /// <param name="shard">This rank's share of every batch; null: whole batches.</param>
+    public ShuffledBatches(TensorDataset data, int batchSize, DataCursor cursor, bool shuffle = true, bool dropLast = false, DataShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(cursor);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _data = data;
+        Shard = shard ?? DataShard.Whole;
         BatchSize = batchSize;
         Shuffle = shuffle;
         DropLast = dropLast;
@@ -89,8 +121,11 @@ public sealed class ShuffledBatches : IDisposable
         (Epoch, BatchIndex) = cursor.BatchIndex == BatchesPerEpoch ? (cursor.Epoch + 1, 0L) : (cursor.Epoch, cursor.BatchIndex);
     }
 
-    /// <summary>Samples per batch.</summary>
+    /// <summary>Samples per batch (the global batch, across all ranks, with a <see cref="Shard"/>).</summary>
     public int BatchSize { get; }
+
+    /// <summary>The share of every batch <see cref="Next"/> returns.</summary>
+    public DataShard Shard { get; }
 
     /// <summary>Whether each epoch is shuffled.</summary>
     public bool Shuffle { get; }
@@ -142,14 +177,18 @@ public sealed class ShuffledBatches : IDisposable
         return Tensor.RandPerm(count, g);
     }
 
-    /// <summary>Returns the batch at the cursor and advances it, moving on to the next epoch after the last batch.</summary>
+    /// <summary>
+    /// Returns the batch at the cursor (this rank's shard of it, with a <see cref="Shard"/>) and advances it, moving on
+    /// to the next epoch after the last batch.
+    /// </summary>
     public Batch Next()
     {
         var order = OrderOf(Epoch);
         var start = BatchIndex * BatchSize;
         var length = Math.Min(BatchSize, _data.Count - start);
-        var indices = order.Narrow(0, start, length);
-        var batch = new Batch(_data.Inputs.IndexSelect(0, indices), _data.Targets.IndexSelect(0, indices), indices, Epoch, BatchIndex);
+        var (from, to) = Shard.Range(length);
+        var indices = order.Narrow(0, start + from, to - from);
+        var batch = new Batch(_data.Inputs.IndexSelect(0, indices), _data.Targets.IndexSelect(0, indices), indices, Epoch, BatchIndex) { GlobalSize = length };
         if (++BatchIndex == BatchesPerEpoch)
         {
             Epoch++;

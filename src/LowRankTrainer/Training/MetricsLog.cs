@@ -22,8 +22,8 @@ public sealed class MetricsLog : IDisposable
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private readonly StreamWriter _jsonl;
-    private readonly StreamWriter _csv;
+    private readonly StreamWriter? _jsonl;
+    private readonly StreamWriter? _csv;
     private readonly IReadOnlyList<IMetricsSink> _sinks;
 
     /// <summary>Creates (or truncates) both files in <paramref name="runDirectory"/>; <paramref name="sinks"/> get every event too.</summary>
@@ -37,6 +37,11 @@ public sealed class MetricsLog : IDisposable
         _csv.Flush();
     }
 
+    private MetricsLog() => _sinks = [];
+
+    /// <summary>A log that only remembers its <see cref="History"/> (a data-parallel run's ranks other than 0 write no files).</summary>
+    public static MetricsLog InMemory() => new();
+
     /// <summary>Every entry written so far (what <c>trainer_state.json</c> saves as <c>log_history</c>).</summary>
     public List<MetricsEntry> History { get; } = [];
 
@@ -45,6 +50,7 @@ public sealed class MetricsLog : IDisposable
     {
         ArgumentNullException.ThrowIfNull(entry);
         History.Add(entry);
+        if (_jsonl is null || _csv is null) return;
         _jsonl.WriteLine(JsonSerializer.Serialize(entry, Json));
         _jsonl.Flush();
         _csv.WriteLine(string.Join(',', entry.Split, F(entry.Step), F(entry.Epoch), F(entry.Loss), F(entry.LearningRate), F(entry.GradNorm),
@@ -61,8 +67,8 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Closes both files and the sinks.</summary>
     public void Dispose()
     {
-        _jsonl.Dispose();
-        _csv.Dispose();
+        _jsonl?.Dispose();
+        _csv?.Dispose();
         foreach (var sink in _sinks) sink.Dispose();
     }
 }

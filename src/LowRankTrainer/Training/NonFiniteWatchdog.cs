@@ -51,6 +51,13 @@ public sealed class NonFiniteWatchdog(string policy, int maxConsecutiveSkips, Fu
     }
 
     /// <summary>
+    /// Data-parallel runs: another rank's loss was not finite at <paramref name="step"/> (the ranks agree on it once per
+    /// step), so this rank skips the step too, or stops, exactly as that rank does.
+    /// </summary>
+    /// <exception cref="NonFiniteLossException">The policy is <c>stop</c>, or too many steps were skipped in a row.</exception>
+    public bool LossIsNonFiniteOnAnotherRank(long step) => Fire(step, double.NaN, $"the training loss of another rank is not finite at step {step}");
+
+    /// <summary>
     /// Checks a step's global gradient norm. Returns false when it is finite; true when it is not and the step is to
     /// be skipped; throws under <c>stop</c>. The message names the first parameter (in the model's order) whose
     /// gradient holds a NaN or ∞.

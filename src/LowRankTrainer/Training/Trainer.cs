@@ -97,6 +97,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             "auto" => RunFolder.FindLatestCheckpoint(t.OutputDir, runName),
             var path => path,
         };
+        var dp = new DataParallel(_options.ProcessGroup);
 
         TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
         using var generator = new Generator(unchecked((ulong)t.Seed));
@@ -106,9 +107,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var mapMetrics = data.TargetMap is { } targetMap ? new LinearMapMetrics(targetMap) : null;
         var modulesToSave = config.Adapter.ModulesToSave;
         var bs = t.PerDeviceTrainBatchSize;
+        // Data-parallel ranks each take bs samples of every global batch (DataShard); lengths count global batches.
+        var globalBs = bs * dp.WorldSize;
         var accum = t.GradientAccumulationSteps;
         var n = data.Train.Count;
-        var batchesPerEpoch = config.Data.DropLast ? n / bs : (n + bs - 1) / bs;
+        var batchesPerEpoch = config.Data.DropLast ? n / globalBs : (n + globalBs - 1) / globalBs;
         var totalSteps = t.MaxSteps > 0 ? t.MaxSteps : (long)Math.Ceiling(t.NumTrainEpochs * batchesPerEpoch / accum);
         if (totalSteps < 1) throw new ArgumentException($"the run has no steps (max_steps {t.MaxSteps}, num_train_epochs {t.NumTrainEpochs}, {batchesPerEpoch} batches per epoch)");
         // The embedding losses train the MLP body on two views per image, or a transformer on text pairs; heads stay unused and frozen.
@@ -117,6 +120,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         if (ModelSetup.Embedding(config, model) is { } objective)
         {
             if (adapterOptions is not null || modulesToSave.Count > 0) throw new ArgumentException($"loss.type {config.Loss.Type} trains the whole model body; adapter.method and adapter.modules_to_save are not supported with it");
+            // Their in-batch negatives would be each rank's shard only: a different objective from one process's.
+            if (dp.IsDistributed) throw new ArgumentException($"loss.type {config.Loss.Type} is not supported data-parallel yet (its in-batch negatives would come from one rank's shard only); train it in one process");
             (embedding, embedder) = objective;
         }
         var loss = new LossFunction(config.Loss, t.Seed);
@@ -144,6 +149,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             }
         }
         var trainableTensors = trainable.Select(p => p.Value).ToList();
+        dp.BroadcastModel(model);
         var counts = ParameterSummary.Of(model);
         using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
         var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
@@ -153,26 +159,33 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             throw new ArgumentException($"{resumeFrom} was trained on a frozen base initialised with train.seed {savedSeed}; " +
                                         $"resuming with seed {t.Seed} would rebuild a different base");
         }
+        dp.CheckSameStart(resumed?.GlobalStep ?? 0, resumeFrom);
         var dataSeed = unchecked((ulong)(t.DataSeed ?? t.Seed));
-        using var loader = new ShuffledBatches(data.Train, bs, resumed?.Cursor() ?? new DataCursor(0, 0, dataSeed), config.Data.Shuffle, config.Data.DropLast);
+        using var loader = new ShuffledBatches(data.Train, globalBs, resumed?.Cursor() ?? new DataCursor(0, 0, dataSeed), config.Data.Shuffle, config.Data.DropLast, dp.Shard);
 
-        var runDir = _options.RunDirectory ?? RunFolder.Create(t.OutputDir, runName, createdAt);
-        Directory.CreateDirectory(runDir);
-        File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
-        File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt));
+        // Rank 0 alone creates and writes the run folder; the others learn its name (for their TrainResult) and print nothing.
+        var runDir = dp.BroadcastText(dp.IsMain ? _options.RunDirectory ?? RunFolder.Create(t.OutputDir, runName, createdAt) : "");
+        if (dp.IsMain)
+        {
+            Directory.CreateDirectory(runDir);
+            File.WriteAllText(Path.Combine(runDir, "config.yaml"), resolvedConfigYaml);
+            File.WriteAllText(Path.Combine(runDir, "env.json"), RunEnvironment.Capture(config, resolvedConfigYaml, createdAt));
+        }
         var checkpointsDir = Path.Combine(runDir, "checkpoints");
-        using var metrics = new MetricsLog(runDir, MetricsSinks.Create(config.Logging, runDir));
+        using var metrics = dp.IsMain ? new MetricsLog(runDir, MetricsSinks.Create(config.Logging, runDir)) : MetricsLog.InMemory();
         foreach (var entry in resumed?.LogHistory ?? []) metrics.Write(entry);
-        using var trainLog = new StreamWriter(Path.Combine(runDir, "train.log")) { AutoFlush = true, NewLine = "\n" };
-        var interactive = _options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected);
-        var progress = new ConsoleProgress(console, interactive, totalSteps, trainLog);
+        using TextWriter trainLog = dp.IsMain ? new StreamWriter(Path.Combine(runDir, "train.log")) { AutoFlush = true, NewLine = "\n" } : TextWriter.Null;
+        var interactive = dp.IsMain && (_options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected));
+        var progress = new ConsoleProgress(dp.IsMain ? console : TextWriter.Null, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
+        if (dp.IsDistributed) progress.Line($"data parallel: {dp.WorldSize} ranks (c10d Gloo); rank 0 writes the run folder");
         foreach (var line in modelLines) progress.Line(line);
         if (config.Model.Pretrained is { } pretrained && model is not TransformerModel) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         if (adapter is not null) progress.Line(adapter.Describe());
         progress.Line(counts.ToPeftLine());
+        var ranks = dp.IsDistributed ? $" × {dp.WorldSize} ranks" : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"batch: {bs} samples × {accum} accumulation = {bs * accum} samples per step; {batchesPerEpoch} batches per epoch; {totalSteps} steps"));
+            $"batch: {bs} samples{ranks} × {accum} accumulation = {globalBs * accum} samples per step; {batchesPerEpoch} batches per epoch; {totalSteps} steps"));
         if (resumeFrom is not null) progress.Line($"resumed from {resumeFrom} at step {resumed!.GlobalStep}");
         else if (t.ResumeFromCheckpoint == "auto") progress.Line($"resume_from_checkpoint: auto found no checkpoint under {Path.Combine(t.OutputDir, runName)}; starting fresh");
 
@@ -208,7 +221,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
 
         void Evaluate()
         {
-            if (data.Eval is null) return;
+            if (data.Eval is null || !dp.IsMain) return;
             var watch = Stopwatch.StartNew();
             var result = ModelSetup.Evaluate(model, loss, embedding, mapMetrics, data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize);
             lastEval = result;
@@ -228,6 +241,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
 
         void Save()
         {
+            if (!dp.IsMain) return;
             var state = new TrainerState
             {
                 GlobalStep = step, Epoch = Epoch(), MaxSteps = totalSteps, NumTrainEpochs = t.NumTrainEpochs,
@@ -256,28 +270,40 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 var epochBefore = loader.Epoch;
                 var lr = optimizer.ParamGroups[0].Lr;
                 stepClock.Start();
-                double stepLoss = 0;
-                var skipStep = false;
+                // This rank's share of the step's loss: Σ over micro-batches of L·n/N/G (the loss itself in one process).
+                double lossShare = 0;
+                (double Value, int Micro, Batch Batch)? nonFinite = null;
                 for (var micro = 0; micro < accum; micro++)
                 {
                     using var scope = new DisposeScope();
                     var batch = loader.Next();
+                    windowSamples += batch.GlobalSize;
+                    totalSamples += batch.GlobalSize;
+                    // A skipped step still reads its remaining micro-batches, so the data order stays that of an unskipped
+                    // run; an empty shard (a short last batch split over more ranks than samples) contributes nothing.
+                    if (nonFinite is not null || batch.Size == 0) continue;
                     var value = embedding is not null
                         ? embedding.Compute(batch.Inputs, step + 1, micro)
                         : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
                     var v = value.ToDouble();
-                    windowSamples += batch.Size;
-                    totalSamples += batch.Size;
-                    // A skipped step still reads its remaining micro-batches, so the data order stays that of an unskipped run.
-                    if (skipStep || watchdog.LossIsNonFinite(v, step + 1, micro, accum, batch))
+                    if (!double.IsFinite(v))
                     {
-                        skipStep = true;
+                        nonFinite = (v, micro, batch);
                         continue;
                     }
-                    (value / accum).Backward();
+                    var scale = batch.LossScale(dp.WorldSize);
+                    (scale == 1 ? value / accum : value * (scale / accum)).Backward();
                     SampleHeap();
-                    stepLoss += v / accum;
+                    lossShare += (batch.Size == batch.GlobalSize ? v : v * batch.Size / batch.GlobalSize) / accum;
                 }
+                // Every rank decides alike: a non-finite loss on any rank skips (or stops) the step everywhere, a stop
+                // request on any rank stops all after this step (in one process the token is read live, below).
+                var agreed = dp.Agree(lossShare, nonFinite is not null, dp.IsDistributed && cancellationToken.IsCancellationRequested);
+                var skipStep = agreed.NonFiniteLoss && (nonFinite is { } bad
+                    ? watchdog.LossIsNonFinite(bad.Value, step + 1, bad.Micro, accum, bad.Batch)
+                    : watchdog.LossIsNonFiniteOnAnotherRank(step + 1));
+                if (!skipStep) dp.AverageGradients(trainableTensors);
+                var stepLoss = agreed.Loss;
                 // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
                 var gradNorm = skipStep ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
                 skipStep = skipStep || watchdog.GradientIsNonFinite(gradNorm, step + 1, stepLoss, trainable);
@@ -321,7 +347,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 if (Due(config.Eval.EvalStrategy, config.Eval.EvalSteps, step, epochEnded)) Evaluate();
                 if (Due(config.Checkpoint.SaveStrategy, config.Checkpoint.SaveSteps, step, epochEnded)) Save();
                 _options.StepCompleted?.Invoke(step);
-                if (cancellationToken.IsCancellationRequested && step < totalSteps)
+                if ((dp.IsDistributed ? agreed.StopRequested : cancellationToken.IsCancellationRequested) && step < totalSteps)
                 {
                     status = "cancelled";
                     progress.Line($"cancelled after step {step}; saving a checkpoint");
@@ -330,7 +356,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 }
             }
 
-            if (status == "success")
+            if (status == "success" && dp.IsMain)
             {
                 if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
                 var finalDir = Path.Combine(runDir, "final");
@@ -374,6 +400,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         progress.Finish();
         var summary = WriteSummary(status, null);
+        // No rank leaves before rank 0 has written everything: leaving closes connections rank 0 may still use.
+        dp.Barrier();
         var accuracy = summary.EvalAccuracy is { } acc ? string.Create(CultureInfo.InvariantCulture, $", eval accuracy {acc:P2}") : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
             $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s); train loss {summary.TrainLoss:F4}{accuracy}"));
@@ -396,6 +424,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
                 SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null,
             };
+            if (!dp.IsMain) return summary;
             AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());
             RunPlots.Write(runDir, runName, metrics.History);
             return summary;

@@ -132,6 +132,8 @@ internal sealed class LocalLauncher
             pending.Remove(done);
             var code = done.Exited.Result;
             if (code != ExitCodes.Ok) first ??= code;
+            // Neither 0 nor 130 is a failure: a cancelled rank's peers stop at the same step, and rank 0 may still be
+            // writing the checkpoint when the others have exited, so no grace clock may start on them.
             if (code is ExitCodes.Ok or ExitCodes.Cancelled) continue;
             _stderr.WriteLine($"{Name}: rank {done.Rank} (pid {done.Pid}) {RankProcess.Describe(code)}");
             if (failed is null && pending.Count > 0)

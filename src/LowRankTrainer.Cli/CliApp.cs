@@ -15,7 +15,7 @@ public static class CliApp
 
     private static readonly (string Name, string Summary, Verb Run)[] _verbs =
     [
-        ("train", "train an experiment: lrt train <config.yaml> [section.key=value ...] [--dry-run]", TrainVerb.Run),
+        ("train", "train an experiment: lrt train <config.yaml> [section.key=value ...] [--dry-run] [--nproc N]", TrainVerb.Run),
         ("sweep", "train a config over a grid of values: lrt sweep <config.yaml> key=[v1,v2,...] ... [--dry-run]", SweepVerb.Run),
         ("validate", "check a config, reporting every error as file(line,col)", ValidateVerb.Run),
         ("print-config", "print a config fully resolved (base, overrides, defaults)", PrintConfigVerb.Run),

@@ -353,8 +353,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 if ((dp.IsDistributed ? agreed.StopRequested : cancellationToken.IsCancellationRequested) && step < totalSteps)
                 {
                     status = "cancelled";
-                    progress.Line($"cancelled after step {step}; saving a checkpoint");
-                    Save();
+                    // The step's scheduled checkpoint, if it just had one, already holds everything a resume needs.
+                    var savedNow = Due(config.Checkpoint.SaveStrategy, config.Checkpoint.SaveSteps, step, epochEnded);
+                    progress.Line(savedNow ? $"cancelled after step {step}, just saved" : $"cancelled after step {step}; saving a checkpoint");
+                    if (!savedNow) Save();
                     break;
                 }
             }
@@ -406,8 +408,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         // No rank leaves before rank 0 has written everything: leaving closes connections rank 0 may still use.
         dp.Barrier();
         var accuracy = summary.EvalAccuracy is { } acc ? string.Create(CultureInfo.InvariantCulture, $", eval accuracy {acc:P2}") : "";
+        // A run stopped before its first logged step has no train loss yet.
+        var trainLoss = summary.TrainLoss is { } l ? string.Create(CultureInfo.InvariantCulture, $"; train loss {l:F4}") : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s); train loss {summary.TrainLoss:F4}{accuracy}"));
+            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}"));
         return new TrainResult(runDir, summary, lastCheckpoint);
 
         RunSummary WriteSummary(string outcome, string? error)

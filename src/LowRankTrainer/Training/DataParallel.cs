@@ -21,9 +21,10 @@ namespace LowRankTrainer.Training;
 /// the trainable gradients are then averaged across ranks (<see cref="AverageGradients"/>, bucketed all-reduce), which
 /// gives ∇ Σ_r n_r·L_r/N, the gradient one process computes on the whole batch. Frozen weights have no gradient and
 /// cost no traffic, which is what makes adapters cheap to train data-parallel.</item>
-/// <item>Agreement: once per step the ranks sum three numbers (<see cref="Agree"/>): their share of the step's loss (the
-/// logged loss is then the global batch's), whether a loss was not finite, whether a stop was requested. So a NaN on
-/// one rank skips (or stops) the step on all of them, and Ctrl+C on any rank stops them all after the same step.</item>
+/// <item>Agreement: the same all-reduce carries two flags, whether a rank's loss was not finite and whether a rank was
+/// asked to stop, so a NaN on one rank skips (or stops) the step on all of them, and Ctrl+C on any rank stops them all
+/// after the same step. Each rank sums its share of the loss, Σ L_r·n_r/N; the shares are summed across ranks
+/// (<see cref="SumAcrossRanks"/>) only when the loss is logged or checkpointed, so the logged loss is the global batch's.</item>
 /// <item>Output: rank 0 alone writes the run folder (metrics, checkpoints, final/, summary) and prints; the others
 /// only fail loudly. Resume: every rank reads the same checkpoint (a shared file system across machines).</item>
 /// </list>
@@ -58,15 +59,20 @@ public sealed class DataParallel(ProcessGroup? group)
     }
 
     /// <summary>
-    /// Averages the gradients of <paramref name="parameters"/> across ranks in place (a parameter no micro-batch of this
-    /// rank reached, e.g. with an empty shard, contributes zeros).
+    /// Averages the gradients of <paramref name="parameters"/> across ranks in place and agrees on the step's two flags,
+    /// which ride in the same all-reduce (one collective per step: on a busy machine each one costs thread wake-ups
+    /// worth more than the bytes). A parameter no micro-batch of this rank reached (an empty shard) contributes zeros.
     /// </summary>
-    public void AverageGradients(IReadOnlyList<Tensor> parameters)
+    /// <param name="parameters">The trainable parameters.</param>
+    /// <param name="nonFiniteLoss">This rank saw a NaN or ±∞ loss this step.</param>
+    /// <param name="stopRequested">This rank was asked to stop.</param>
+    /// <returns>Whether any rank saw a non-finite loss, and whether any was asked to stop.</returns>
+    public StepAgreement AverageGradients(IReadOnlyList<Tensor> parameters, bool nonFiniteLoss, bool stopRequested)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (group is null) return;
+        if (group is null) return new StepAgreement(nonFiniteLoss, stopRequested);
         using var scope = new DisposeScope();
-        var grads = new List<Tensor>(parameters.Count);
+        var grads = new List<Tensor>(parameters.Count + 1);
         foreach (var p in parameters)
         {
             if (p.Grad is not { } grad)
@@ -76,20 +82,26 @@ public sealed class DataParallel(ProcessGroup? group)
             }
             grads.Add(grad);
         }
+        // 0/1 counts are exact in any float type; the mean turns "any rank" into "> 0". The flags take the last
+        // gradient's dtype so that they join its bucket rather than start one of their own.
+        var dtype = grads.Count > 0 ? grads[^1].DType : DType.Float32;
+        var flags = Tensor.From(nonFiniteLoss ? 1f : 0f, stopRequested ? 1f : 0f).To(dtype);
+        grads.Add(flags);
         InPlace(grads, contiguous => group.AllReduce(contiguous, mean: true));
+        var agreed = flags.To(DType.Float64).ToArray<double>();
+        return new StepAgreement(agreed[0] > 0, agreed[1] > 0);
     }
 
     /// <summary>
-    /// Sums the ranks' shares of the step's loss and ORs their flags: the loss every rank then logs, and whether any rank
-    /// saw a non-finite loss or was asked to stop.
+    /// Σ over ranks of <paramref name="value"/> (float64), e.g. the ranks' shares of the loss logged every
+    /// <c>logging_steps</c>; the value itself in one process. Every rank must call it at the same point.
     /// </summary>
-    public StepAgreement Agree(double lossShare, bool nonFiniteLoss, bool stopRequested)
+    public double SumAcrossRanks(double value)
     {
-        if (group is null) return new StepAgreement(lossShare, nonFiniteLoss, stopRequested);
-        using var sums = Tensor.From(lossShare, nonFiniteLoss ? 1.0 : 0.0, stopRequested ? 1.0 : 0.0);
-        group.AllReduce([sums]);
-        var v = sums.ToArray<double>();
-        return new StepAgreement(v[0], v[1] > 0, v[2] > 0);
+        if (group is null) return value;
+        using var sum = Tensor.From(value);
+        group.AllReduce([sum]);
+        return sum.ToArray<double>()[0];
     }
 
     /// <summary>
@@ -143,8 +155,7 @@ public sealed class DataParallel(ProcessGroup? group)
     }
 }
 
-/// <summary>What the ranks agreed on for one step (<see cref="DataParallel.Agree"/>).</summary>
-/// <param name="Loss">The step's loss over the global batch.</param>
+/// <summary>What the ranks agreed on for one step (<see cref="DataParallel.AverageGradients"/>).</summary>
 /// <param name="NonFiniteLoss">Some rank's loss was NaN or ±∞.</param>
 /// <param name="StopRequested">Some rank was asked to stop (Ctrl+C, SIGTERM, a lost launcher).</param>
-public sealed record StepAgreement(double Loss, bool NonFiniteLoss, bool StopRequested);
+public readonly record struct StepAgreement(bool NonFiniteLoss, bool StopRequested);

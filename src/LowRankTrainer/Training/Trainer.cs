@@ -194,7 +194,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
 
         var step = resumed?.GlobalStep ?? 0;
         var startStep = step;
-        var windowLoss = resumed?.LoggingWindowLossSum ?? 0;
+        // Each rank sums its own shares of the loss; a resumed window's sum (already global) is rank 0's to carry.
+        var windowLoss = dp.IsMain ? resumed?.LoggingWindowLossSum ?? 0 : 0;
         var windowSteps = resumed?.LoggingWindowSteps ?? 0;
         long windowSamples = 0, totalSamples = 0;
         var rssAtTrainStart = ProcessMemory.ResidentBytes();
@@ -244,13 +245,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
 
         void Save()
         {
+            var windowLossSum = dp.SumAcrossRanks(windowLoss);
             if (!dp.IsMain) return;
             var state = new TrainerState
             {
                 GlobalStep = step, Epoch = Epoch(), MaxSteps = totalSteps, NumTrainEpochs = t.NumTrainEpochs,
                 LoggingSteps = config.Logging.LoggingSteps, EvalSteps = config.Eval.EvalSteps, SaveSteps = config.Checkpoint.SaveSteps,
                 TrainBatchSize = bs, LogHistory = metrics.History.ToList(), DataCursor = JsonNode.Parse(loader.Cursor.ToJson())!.AsObject(),
-                LoggingWindowLossSum = windowLoss, LoggingWindowSteps = windowSteps, Seed = t.Seed,
+                LoggingWindowLossSum = windowLossSum, LoggingWindowSteps = windowSteps, Seed = t.Seed,
             };
             if (adapter is not null)
             {
@@ -301,12 +303,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 }
                 // Every rank decides alike: a non-finite loss on any rank skips (or stops) the step everywhere, a stop
                 // request on any rank stops all after this step (in one process the token is read live, below).
-                var agreed = dp.Agree(lossShare, nonFinite is not null, dp.IsDistributed && cancellationToken.IsCancellationRequested);
+                var agreed = dp.AverageGradients(trainableTensors, nonFinite is not null, dp.IsDistributed && cancellationToken.IsCancellationRequested);
                 var skipStep = agreed.NonFiniteLoss && (nonFinite is { } bad
                     ? watchdog.LossIsNonFinite(bad.Value, step + 1, bad.Micro, accum, bad.Batch)
                     : watchdog.LossIsNonFiniteOnAnotherRank(step + 1));
-                if (!skipStep) dp.AverageGradients(trainableTensors);
-                var stepLoss = agreed.Loss;
+                var stepLoss = lossShare; // data-parallel: this rank's share (the watchdog's message names it)
                 // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
                 var gradNorm = skipStep ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
                 skipStep = skipStep || watchdog.GradientIsNonFinite(gradNorm, step + 1, stepLoss, trainable);
@@ -334,9 +335,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 var log = config.Logging;
                 if ((log.LoggingSteps > 0 && step % log.LoggingSteps == 0) || (log.LoggingFirstStep && step == 1) || step == totalSteps)
                 {
+                    var windowLossSum = dp.SumAcrossRanks(windowLoss);
                     var entry = new MetricsEntry
                     {
-                        Step = step, Epoch = Epoch(), Loss = windowSteps > 0 ? windowLoss / windowSteps : null, LearningRate = lr, GradNorm = double.IsFinite(gradNorm) ? gradNorm : null,
+                        Step = step, Epoch = Epoch(), Loss = windowSteps > 0 ? windowLossSum / windowSteps : null, LearningRate = lr, GradNorm = double.IsFinite(gradNorm) ? gradNorm : null,
                         SamplesPerSecond = windowSamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9), ElapsedSeconds = clock.Elapsed.TotalSeconds,
                     };
                     metrics.Write(entry);

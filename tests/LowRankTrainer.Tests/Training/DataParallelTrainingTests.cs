@@ -92,6 +92,8 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         using var tiny = new TinyRun();
         using var train = First(tiny.Train, 249);
         var config = Config(tiny, "full fine-tuning") with { Train = Config(tiny, "full fine-tuning").Train with { PerDeviceTrainBatchSize = 8 } };
+        // Logging every 3 steps: the window 7–9 spans the stop at 8, so rank 0 must carry the window's global sum across it.
+        config = config with { Logging = new LoggingConfig { LoggingSteps = 3 } };
         var straight = RunRanks(tiny, train, config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "straight") } });
 
         // Only rank 1 is asked to stop, after step 7: the agreement makes both stop there, and rank 0 saves.
@@ -104,7 +106,9 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.True(Directory.Exists(checkpoint), checkpoint);
 
         var resumed = RunRanks(tiny, train, config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "resumed"), ResumeFromCheckpoint = checkpoint } });
-        Assert.Equal(Losses(straight[0].RunDirectory), Losses(resumed[0].RunDirectory));
+        // The weights are bit-identical; a logged loss may differ in the last bits, as the window's shares are then summed
+        // in another order (rank 0's saved sum first).
+        AssertClose(Losses(straight[0].RunDirectory), Losses(resumed[0].RunDirectory), "logged losses", 1e-12);
         AssertSameWeights(straight[0].RunDirectory, resumed[0].RunDirectory, "full", exact: true);
 
         // The checkpoint holds the global batch's cursor, so one process with the global batch can continue it too.
@@ -226,12 +230,12 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         [.. File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(line => JsonDocument.Parse(line).RootElement)
             .Where(e => e.TryGetProperty("loss", out _)).Select(e => e.GetProperty("loss").GetDouble())];
 
-    private static void AssertClose(List<double> expected, List<double> actual, string what)
+    private static void AssertClose(List<double> expected, List<double> actual, string what, double tolerance = Tolerance)
     {
         Assert.Equal(expected.Count, actual.Count);
         for (var i = 0; i < expected.Count; i++)
         {
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= Tolerance * Math.Max(1, Math.Abs(expected[i])), $"{what}[{i}]: {expected[i]} vs {actual[i]}");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"{what}[{i}]: {expected[i]} vs {actual[i]}");
         }
     }
 

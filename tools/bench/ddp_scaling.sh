@@ -2,30 +2,32 @@
 # ddp_scaling.sh — data-parallel scaling on the CPU (issue #11): training samples/s of `lrt train` as one process with
 # one intra-op thread, and as `lrt train --nproc 2` (two ranks over c10d Gloo on loopback, one thread each), with the
 # same global batch, for the quickstart MLP in full (configs/quickstart.yaml, 235k trainable parameters whose gradients
-# are all-reduced every step) and with LoRA (configs/methods/lora.yaml, 12k trainable parameters). A third leg, one
-# process with two threads, is what the same two cores give without data parallelism. samples/s is summary.json's
-# train_samples_per_second: global samples over the training loop's time (rank 0's clock), start-up excluded.
-# Rounds alternate the legs' order; each figure is the median over the rounds. Prints a Markdown table (see
-# BENCHMARKS.md, "Data-parallel scaling").
+# are all-reduced every step) and with LoRA (configs/methods/lora.yaml, 12k trainable parameters), at a small and a
+# large global batch. A third leg, one process with two threads, is what the same two cores give without data
+# parallelism. The reference is PyTorch's own DistributedDataParallel (Debian's python3-torch, Gloo) training the same
+# MLP in full, 1 process vs 2 (tools/bench/ddp_scaling/ddp_torch.py). samples/s is global samples over the whole
+# training loop (summary.json's train_samples_per_second; start-up excluded). Rounds alternate the legs' order; each
+# figure is the median over the rounds. Prints a Markdown table (BENCHMARKS.md, "Data-parallel scaling").
 #
 # Usage: tools/bench/ddp_scaling.sh
-# Knobs (environment): DDP_STEPS (400), DDP_BATCH (128: the global batch), DDP_ROUNDS (3), DDP_CONFIGS (full,lora).
-# Needs: dotnet, Debian's dataset-fashion-mnist, and the shim built with c10d Gloo by tools/setup.sh. No network.
-# About 4 min on 2 cores.
+# Knobs (environment): DDP_BATCHES (128,1024: global batches), DDP_SAMPLES (256000: samples per run, so steps =
+# DDP_SAMPLES / batch), DDP_ROUNDS (2), DDP_CONFIGS (full,lora).
+# Needs: dotnet, Debian's dataset-fashion-mnist and python3-torch, and the shim built with c10d Gloo by tools/setup.sh.
+# No network. About 10 min on 2 cores.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-OUT="$ROOT/tools/bench/ddp_scaling/build"
-STEPS="${DDP_STEPS:-400}"
-BATCH="${DDP_BATCH:-128}"
-ROUNDS="${DDP_ROUNDS:-3}"
+HERE="$ROOT/tools/bench/ddp_scaling"
+OUT="$HERE/build"
+BATCHES="${DDP_BATCHES:-128,1024}"
+SAMPLES="${DDP_SAMPLES:-256000}"
+ROUNDS="${DDP_ROUNDS:-2}"
 CONFIGS="${DDP_CONFIGS:-full,lora}"
 
 SCRIPT=ddp_scaling.sh
 # shellcheck source=tools/bench/common.sh
 source "$ROOT/tools/bench/common.sh"
 bench_find_shim
-(( BATCH % 2 == 0 )) || die "DDP_BATCH must be even (two ranks take half each), got $BATCH"
 rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "building lrt (dotnet build -c Release)..." >&2
@@ -42,36 +44,50 @@ config_of() {
     esac
 }
 
-# run_leg LABEL LEG ROUND: one training run; appends "label leg round samples/s" to results.txt.
+# run_leg LABEL BATCH LEG ROUND: one training run; appends "label batch leg round samples/s" to results.txt.
 run_leg() {
-    local label="$1" leg="$2" round="$3" dir="$OUT/runs/$1/$2/r$3" nproc threads per_device
+    local label="$1" batch="$2" leg="$3" round="$4" dir="$OUT/runs/$1-$2/$3/r$4" nproc threads per_device sps
+    local steps=$((SAMPLES / batch))
+    mkdir -p "$(dirname "$dir")"
     case "$leg" in
-        1proc_1thread) nproc=1 threads=1 per_device=$BATCH ;;
-        2proc_1thread) nproc=2 threads=1 per_device=$((BATCH / 2)) ;;
-        1proc_2threads) nproc=1 threads=2 per_device=$BATCH ;;
+        torch_1proc | torch_2proc)
+            nproc="${leg#torch_}"; nproc="${nproc%proc}"
+            sps="$("$PY" "$HERE/ddp_torch.py" "$nproc" "$steps" "$batch" "$((29500 + RANDOM % 1000))" 2>"$dir.log")" \
+                || { cat "$dir.log" >&2; die "$leg at batch $batch failed"; }
+            echo "$label $batch $leg $round $sps" >>"$OUT/results.txt"
+            return ;;
+        1proc_1thread) nproc=1 threads=1 per_device=$batch ;;
+        2proc_1thread) nproc=2 threads=1 per_device=$((batch / 2)) ;;
+        1proc_2threads) nproc=1 threads=2 per_device=$batch ;;
     esac
-    local args=("$(config_of "$label")" "train.output_dir=$dir" "train.run_name=bench" "train.max_steps=$STEPS"
+    local args=("$(config_of "$label")" "train.output_dir=$dir" "train.run_name=bench" "train.max_steps=$steps"
                 "train.per_device_train_batch_size=$per_device" "train.num_threads=$threads"
                 "eval.eval_strategy=no" "checkpoint.save_strategy=no" "logging.logging_steps=100")
     [[ "$nproc" == 1 ]] || args=(--nproc "$nproc" "${args[@]}")
     dotnet "$LRT" train "${args[@]}" >"$dir.log" 2>&1 || { tail -20 "$dir.log" >&2; die "$label $leg round $round failed (log: $dir.log)"; }
-    local summary
-    summary="$(ls "$dir"/bench/*/summary.json)"
-    echo "$label $leg $round $("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["train_samples_per_second"])' "$summary")" >>"$OUT/results.txt"
+    sps="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["train_samples_per_second"])' "$(ls "$dir"/bench/*/summary.json)")"
+    echo "$label $batch $leg $round $sps" >>"$OUT/results.txt"
 }
 
-LEGS=(1proc_1thread 2proc_1thread 1proc_2threads)
 IFS=, read -r -a LABELS <<<"$CONFIGS"
+IFS=, read -r -a BATCH_LIST <<<"$BATCHES"
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 START=$(date +%s)
-for label in "${LABELS[@]}"; do
-    for round in $(seq 1 "$ROUNDS"); do
-        order=("${LEGS[@]}")
-        (( round % 2 == 0 )) && order=(2proc_1thread 1proc_2threads 1proc_1thread)
-        for leg in "${order[@]}"; do
-            mkdir -p "$OUT/runs/$label/$leg"
-            echo "$label round $round: $leg..." >&2
-            run_leg "$label" "$leg" "$round"
+for batch in "${BATCH_LIST[@]}"; do
+    (( batch % 2 == 0 )) || die "DDP_BATCHES must be even (two ranks take half each), got $batch"
+    for label in "${LABELS[@]}"; do
+        legs=(1proc_1thread 2proc_1thread 1proc_2threads)
+        [[ "$label" == full ]] && legs+=(torch_1proc torch_2proc)
+        for round in $(seq 1 "$ROUNDS"); do
+            order=("${legs[@]}")
+            if (( round % 2 == 0 )); then
+                order=()
+                for ((i = ${#legs[@]} - 1; i >= 0; i--)); do order+=("${legs[i]}"); done
+            fi
+            for leg in "${order[@]}"; do
+                echo "batch $batch, $label, round $round: $leg..." >&2
+                run_leg "$label" "$batch" "$leg" "$round"
+            done
         done
     done
 done
@@ -80,19 +96,29 @@ ELAPSED=$(($(date +%s) - START))
 {
     bench_facts_header "$LOAD_START"
     echo "- libtorch: Debian $(dpkg-query -W -f='libtorch-dev ${Version}' libtorch-dev 2>/dev/null || echo 'libtorch-dev ?'), c10d Gloo over loopback; .NET SDK $(dotnet --version)"
-    echo "- schedule: $STEPS steps at a global batch of $BATCH (2 ranks × $((BATCH / 2))), no eval or checkpoints; $ROUNDS rounds per configuration, ${ELAPSED}s in all"
+    echo "- schedule: $SAMPLES samples per run (steps = $SAMPLES / global batch), global batches $BATCHES (2 ranks × half), no eval or checkpoints; $ROUNDS rounds, ${ELAPSED}s in all"
+    echo "- reference: PyTorch $("$PY" -c 'import torch; print(torch.__version__)') DistributedDataParallel over Gloo, the same MLP in full on random data of the same shape"
     echo
     "$PY" - "$OUT/results.txt" <<'PY'
 import statistics, sys
-rows = [line.split() for line in open(sys.argv[1])]
 by = {}
-for label, leg, _, sps in rows:
-    by.setdefault((label, leg), []).append(float(sps))
-print("| model | 1 process, 1 thread (samples/s) | 2 processes × 1 thread (samples/s) | **ratio 2 proc / 1 proc** | 1 process, 2 threads (samples/s) | 2 proc / (1 proc, 2 threads) |")
-print("|---|---:|---:|---:|---:|---:|")
-for label in dict.fromkeys(l for l, _ in by):
-    one, two, threads = (statistics.median(by[(label, leg)]) for leg in ("1proc_1thread", "2proc_1thread", "1proc_2threads"))
-    spread = lambda leg: f" ({min(by[(label, leg)]):.0f}–{max(by[(label, leg)]):.0f})"
-    print(f"| {label} | {one:.0f}{spread('1proc_1thread')} | {two:.0f}{spread('2proc_1thread')} | **{two / one:.2f}×** | {threads:.0f}{spread('1proc_2threads')} | {two / threads:.2f}× |")
+for line in open(sys.argv[1]):
+    label, batch, leg, _, sps = line.split()
+    by.setdefault((label, int(batch)), {}).setdefault(leg, []).append(float(sps))
+def cell(legs, leg):
+    v = legs[leg]
+    return statistics.median(v), f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
+print("| model | global batch | lrt 1 proc × 1 thread | lrt 2 proc × 1 thread | **lrt 2 proc / 1 proc** | lrt 1 proc × 2 threads | PyTorch 1 proc | PyTorch DDP 2 proc | **PyTorch 2 proc / 1 proc** | lrt 2 proc / PyTorch 2 proc |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (label, batch), legs in by.items():
+    (one, c1), (two, c2), (_, c3) = (cell(legs, l) for l in ("1proc_1thread", "2proc_1thread", "1proc_2threads"))
+    if "torch_1proc" in legs:
+        (t1, c4), (t2, c5) = cell(legs, "torch_1proc"), cell(legs, "torch_2proc")
+        ref = f"{c4} | {c5} | **{t2 / t1:.2f}×** | {two / t2:.2f}×"
+    else:
+        ref = "– | – | – | –"
+    print(f"| {label} | {batch} | {c1} | {c2} | **{two / one:.2f}×** | {c3} | {ref} |")
+print()
+print("samples/s, median over rounds (min–max).")
 PY
 } | tee "$OUT/report.md"

@@ -6,12 +6,7 @@ namespace LowRankTrainer.Tests.Data;
 /// <summary>The data-parallel sampler: each rank's shard of every global batch (<see cref="DataShard"/>).</summary>
 public class DataShardTests
 {
-    private static TensorDataset Dataset(long n)
-    {
-        using var scope = new DisposeScope();
-        using var flat = Tensor.Arange(0L, 2 * n, 1L, DType.Float32);
-        return new TensorDataset(flat.Reshape(n, 2), Tensor.Arange(n));
-    }
+    private static TensorDataset Dataset(long n) => ShuffledBatchesTests.Dataset(n);
 
     [Theory]
     [InlineData(2, 16, 249, false)] // last batch 9: shards 4 and 5

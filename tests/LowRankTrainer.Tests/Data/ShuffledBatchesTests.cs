@@ -7,7 +7,7 @@ namespace LowRankTrainer.Tests.Data;
 public class ShuffledBatchesTests
 {
     /// <summary>N samples: inputs row i = [2i, 2i+1], target i = i, so every batch shows where it came from.</summary>
-    private static TensorDataset Dataset(long n)
+    internal static TensorDataset Dataset(long n)
     {
         using var scope = new DisposeScope();
         using var flat = Tensor.Arange(0L, 2 * n, 1L, DType.Float32);

@@ -20,7 +20,9 @@ internal sealed class RankProcess : IDisposable
         Rank = rank;
         _process = process;
         Pid = process.Id;
-        var pumps = new[] { Pump(process.StandardOutput, stdout), Pump(process.StandardError, stderr) };
+        var pumps = process.StartInfo.RedirectStandardOutput
+            ? new[] { Pump(process.StandardOutput, stdout), Pump(process.StandardError, stderr) }
+            : [];
         Exited = WaitAsync(pumps);
     }
 
@@ -39,16 +41,23 @@ internal sealed class RankProcess : IDisposable
     /// Ctrl+C reaches only the launcher, which forwards it once; otherwise every rank would get it twice, and the second
     /// SIGINT kills a rank before it has saved its checkpoint.
     /// </summary>
+    /// <remarks>
+    /// Rank 0 writes straight to the launcher's terminal when the launcher's output is one (its own <see cref="Console"/>,
+    /// not redirected), so it draws the same in-place progress line a single-process run does; otherwise its output is
+    /// copied through a pipe like the other ranks'.
+    /// </remarks>
     public static RankProcess Start(int rank, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr)
     {
+        var toTerminal = rank == 0 && ReferenceEquals(stdout, Console.Out) && ReferenceEquals(stderr, Console.Error) && !Console.IsOutputRedirected;
         var info = new ProcessStartInfo("setsid")
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardOutput = !toTerminal,
+            RedirectStandardError = !toTerminal,
             RedirectStandardInput = false,
             UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
+            // .NET refuses an encoding for a stream it does not redirect.
+            StandardOutputEncoding = toTerminal ? null : Encoding.UTF8,
+            StandardErrorEncoding = toTerminal ? null : Encoding.UTF8,
         };
         info.ArgumentList.Add(program);
         foreach (var a in args) info.ArgumentList.Add(a);

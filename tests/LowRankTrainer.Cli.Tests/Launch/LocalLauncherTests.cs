@@ -89,6 +89,26 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("rank 0 is pid ", lrt.Output, StringComparison.Ordinal);
         Assert.Contains("rank 1 is pid ", lrt.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("[rank 1]", lrt.Output, StringComparison.Ordinal); // rank 1 prints nothing unless it fails
+        Assert.DoesNotContain("\r", lrt.Output, StringComparison.Ordinal); // through a pipe: plain lines, no progress redraws
+    }
+
+    [Fact]
+    public async Task OnATerminal_Rank0DrawsItsProgressLineInPlace()
+    {
+        // util-linux's script(1) gives the launcher a pseudo-terminal: rank 0 then writes to it directly and redraws one
+        // line with \r, as a single-process run does; through a pipe (the test above) it prints plain lines.
+        var config = WriteConfig(maxSteps: 200, saveSteps: 1000);
+        var lrt = $"dotnet {Path.Combine(AppContext.BaseDirectory, "lrt.dll")} train {config} --nproc 2 logging.logging_steps=20";
+        var info = new System.Diagnostics.ProcessStartInfo("script") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _root };
+        foreach (var a in new[] { "-q", "-e", "-c", lrt, "/dev/null" }) info.ArgumentList.Add(a);
+        using var script = System.Diagnostics.Process.Start(info)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var text = await script.StandardOutput.ReadToEndAsync(timeout.Token);
+        await script.WaitForExitAsync(timeout.Token);
+        output.WriteLine(text.Replace("\r", "\\r\n", StringComparison.Ordinal));
+        Assert.Equal(0, script.ExitCode);
+        Assert.Matches(@"\rstep \d+/200 \| loss ", text); // redrawn at most a few times a second, so not every step
+        Assert.Contains("success: 200 steps", text, StringComparison.Ordinal);
     }
 
     [Fact]

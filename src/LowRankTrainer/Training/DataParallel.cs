@@ -15,7 +15,7 @@ namespace LowRankTrainer.Training;
 /// <list type="number">
 /// <item>Start: rank 0's parameters and buffers are broadcast to every rank (<see cref="BroadcastModel"/>), as DDP does
 /// when it wraps a module, so an adapter's random init, RandLoRA's bases and LoRA-SB's gradient-based init agree on
-/// every rank even where a rank's arithmetic would differ.</item>
+/// every rank even where a rank's arithmetic would differ (LoRA-SB's gradient estimate runs on rank 0 alone).</item>
 /// <item>Data: every rank computes the same order and takes its <see cref="DataShard"/> of each global batch.</item>
 /// <item>Step: each rank backpropagates its shard's mean loss L_r scaled by n_r·W/N (<see cref="Batch.LossScale"/>);
 /// the trainable gradients are then averaged across ranks (<see cref="AverageGradients"/>, bucketed all-reduce), which

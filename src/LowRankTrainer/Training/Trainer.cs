@@ -128,7 +128,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             (embedding, embedder) = objective;
         }
         var loss = new LossFunction(config.Loss, t.Seed);
-        var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null
+        // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
+        var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
             : null;
         if (initContext is not null) adapterOptions = ((LoraSbOptions)adapterOptions!) with { InitContext = initContext };

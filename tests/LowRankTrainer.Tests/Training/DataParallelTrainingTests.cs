@@ -156,6 +156,29 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal("failed", summary.RootElement.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public void ARankThatHangs_FailsTheOtherAfterDdpTimeout()
+    {
+        // Rank 1 stalls for 8 s after step 3 (alive, its connections open): rank 0 must give up after train.ddp_timeout
+        // (2 s) instead of waiting for it, and say so.
+        using var tiny = new TinyRun();
+        using var train = First(tiny.Train, 249);
+        var config = Config(tiny, "full fine-tuning");
+        config = config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "ddp"), PerDeviceTrainBatchSize = 8, DdpTimeout = 2 } };
+        TimeSpan? rank0Failed = null;
+        var watch = Stopwatch.StartNew();
+        var outcomes = OnRanks(tiny, train, config, (rank, s) =>
+        {
+            if (rank == 1 && s == 3) Thread.Sleep(TimeSpan.FromSeconds(8));
+        }, groupTimeout: TimeSpan.FromSeconds(config.Train.DdpTimeout), onFailure: rank => { if (rank == 0) rank0Failed = watch.Elapsed; });
+        output.WriteLine($"rank 0 failed after {rank0Failed}");
+        var e = Assert.IsType<TorchException>(outcomes[0].Error);
+        output.WriteLine(e.Message);
+        Assert.StartsWith("c10d all_reduce on rank 0 of 2 (another rank has stopped, or is more than 2000 ms behind) failed", e.Message, StringComparison.Ordinal);
+        Assert.InRange(rank0Failed!.Value, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(7));
+        Assert.IsType<TorchException>(outcomes[1].Error); // rank 1 wakes to a group that is gone
+    }
+
     private static ExperimentConfig Config(TinyRun tiny, string scenario)
     {
         // No dropout: each rank would draw its own masks (as under DDP), so only a dropout-free run equals one process.
@@ -197,7 +220,8 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     // Each rank on its own thread with its own group over a fresh loopback port.
     private static (TrainResult? Result, Exception? Error)[] OnRanks(TinyRun tiny, TensorDataset train, ExperimentConfig config,
                                                                      Action<int, long>? onStep = null, Func<int, CancellationToken>? token = null,
-                                                                     Func<int, ExperimentConfig>? configOf = null)
+                                                                     Func<int, ExperimentConfig>? configOf = null, TimeSpan? groupTimeout = null,
+                                                                     Action<int>? onFailure = null)
     {
         const int world = 2;
         var port = FreePort();
@@ -206,11 +230,12 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         {
             try
             {
-                using var group = ProcessGroup.Join("127.0.0.1", port, rank, world, TimeSpan.FromSeconds(30));
+                using var group = ProcessGroup.Join("127.0.0.1", port, rank, world, groupTimeout ?? TimeSpan.FromSeconds(30));
                 outcomes[rank] = (Run(tiny, train, configOf?.Invoke(rank) ?? config, group, s => onStep?.Invoke(rank, s), token?.Invoke(rank) ?? default), null);
             }
             catch (Exception e)
             {
+                onFailure?.Invoke(rank);
                 outcomes[rank] = (null, e);
             }
         })).ToList();

@@ -30,10 +30,12 @@ internal sealed class LocalLauncher
     private readonly TextWriter _stdout;
     private readonly TextWriter _stderr;
     private readonly TimeSpan _grace;
+    private readonly int? _configThreads;
 
-    private LocalLauncher(int nproc, TextWriter stdout, TextWriter stderr, TimeSpan grace)
+    private LocalLauncher(int nproc, TextWriter stdout, TextWriter stderr, TimeSpan grace, int? configThreads)
     {
         _nproc = nproc;
+        _configThreads = configThreads;
         // The ranks' output pumps and the launcher's own lines write from several threads.
         _stdout = TextWriter.Synchronized(stdout);
         _stderr = TextWriter.Synchronized(stderr);
@@ -46,12 +48,30 @@ internal sealed class LocalLauncher
     /// Runs <c>lrt train <paramref name="trainArgs"/></c> as <paramref name="nproc"/> ranks meeting at 127.0.0.1:
     /// <paramref name="masterPort"/> (a free port when null) and returns the launcher's exit code: 0 when every rank
     /// exited 0, 130 when the run was cancelled, otherwise the first failing rank's code (1 for a rank killed by a signal).
+    /// Unless the config (<paramref name="configThreads"/>, its <c>train.num_threads</c>) or LRT_NUM_THREADS chooses, each
+    /// rank gets its share of the cores (<see cref="ThreadsPerRank"/>).
     /// </summary>
-    public static int Run(IReadOnlyList<string> trainArgs, int nproc, int? masterPort, TextWriter stdout, TextWriter stderr, TimeSpan? gracePeriod = null)
+    public static int Run(IReadOnlyList<string> trainArgs, int nproc, int? masterPort, TextWriter stdout, TextWriter stderr, TimeSpan? gracePeriod = null,
+                          int? configThreads = null)
     {
         ArgumentNullException.ThrowIfNull(trainArgs);
         ArgumentOutOfRangeException.ThrowIfLessThan(nproc, 2);
-        return new LocalLauncher(nproc, stdout, stderr, gracePeriod ?? DefaultGracePeriod).Launch(trainArgs, masterPort ?? FreePort());
+        return new LocalLauncher(nproc, stdout, stderr, gracePeriod ?? DefaultGracePeriod, configThreads).Launch(trainArgs, masterPort ?? FreePort());
+    }
+
+    /// <summary>The variable that sets a process's intra-op threads when the config does not (<c>train.num_threads</c>).</summary>
+    public const string ThreadsVariable = "LRT_NUM_THREADS";
+
+    /// <summary>
+    /// The intra-op threads each of <paramref name="nproc"/> ranks gets: the cores shared out, ⌊cores / nproc⌋ (at least 1),
+    /// so N ranks do not each start a thread per core and fight over them (torchrun sets OMP_NUM_THREADS=1 for the same
+    /// reason); null when the user chose already (LRT_NUM_THREADS set, which then passes through).
+    /// </summary>
+    public static int? ThreadsPerRank(Func<string, string?> environment, int cores, int nproc)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!string.IsNullOrEmpty(environment(ThreadsVariable))) return null;
+        return Math.Max(1, cores / nproc);
     }
 
     private int Launch(IReadOnlyList<string> trainArgs, int port)
@@ -62,6 +82,9 @@ internal sealed class LocalLauncher
         // signal means: the first saves a checkpoint and stops, a second kills.
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
+        // train.num_threads, when the config sets it, wins over the variable in every rank anyway.
+        var threads = _configThreads is null ? ThreadsPerRank(Environment.GetEnvironmentVariable, Environment.ProcessorCount, _nproc) : null;
+        if (threads is not null) _stdout.WriteLine($"{Name}: each rank uses {threads} intra-op thread(s) ({ThreadsVariable}; set it, or train.num_threads, to choose)");
         try
         {
             for (var rank = 0; rank < _nproc; rank++)
@@ -75,6 +98,7 @@ internal sealed class LocalLauncher
                     [TorchrunEnvironment.MasterPortVariable] = Text(port),
                     [LauncherWatch.Variable] = Text(Environment.ProcessId),
                 };
+                if (threads is { } n) environment[ThreadsVariable] = Text(n);
                 RankProcess child;
                 try
                 {

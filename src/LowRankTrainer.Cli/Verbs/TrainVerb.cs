@@ -32,6 +32,7 @@ public static class TrainVerb
         torchrun does; each trains on its share of every global batch of per_device_train_batch_size × N,
         and rank 0 alone writes the run folder and prints progress (the other ranks' lines, only on failure,
         read "[rank r] ..."). They meet at 127.0.0.1:PORT (--master-port; a free port by default).
+        Each rank gets cores / N intra-op threads unless train.num_threads or LRT_NUM_THREADS is set.
         Ctrl+C or SIGTERM to the launcher is passed on to every rank once: all save and stop at the same
         step (exit 130). When a rank fails, the others stop on their own (their next collective fails) or
         are killed 15 s later; the launcher exits with the first failing rank's code (1 for a signal).
@@ -70,7 +71,7 @@ public static class TrainVerb
         // ranks run the same arguments without the launcher's flags.
         if (launch.Nproc is > 1 and var nproc)
         {
-            return RequireGloo($"--nproc {nproc}", stderr) ?? LocalLauncher.Run(launch.Rest, nproc, launch.MasterPort, stdout, stderr);
+            return RequireGloo($"--nproc {nproc}", stderr) ?? LocalLauncher.Run(launch.Rest, nproc, launch.MasterPort, stdout, stderr, configThreads: config.Train.NumThreads);
         }
         if (!TorchrunEnvironment.TryRead(Environment.GetEnvironmentVariable, out var torchrun, out var environmentError))
         {

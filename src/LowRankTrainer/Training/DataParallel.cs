@@ -24,7 +24,9 @@ namespace LowRankTrainer.Training;
 /// <item>Agreement: the same all-reduce carries two flags, whether a rank's loss was not finite and whether a rank was
 /// asked to stop, so a NaN on one rank skips (or stops) the step on all of them, and Ctrl+C on any rank stops them all
 /// after the same step. Each rank sums its share of the loss, Σ L_r·n_r/N; the shares are summed across ranks
-/// (<see cref="SumAcrossRanks"/>) only when the loss is logged or checkpointed, so the logged loss is the global batch's.</item>
+/// (<see cref="SumAcrossRanks(double)"/>) only when the loss is logged or checkpointed, so the logged loss is the global batch's.</item>
+/// <item>Evaluation: each rank evaluates its <see cref="EvalShard"/> of the eval set and the counts are summed
+/// (<see cref="SumAcrossRanks(double[])"/>), so every rank holds the whole set's result.</item>
 /// <item>Output: rank 0 alone writes the run folder (metrics, checkpoints, final/, summary) and prints; the others
 /// only fail loudly. Resume: every rank reads the same checkpoint (a shared file system across machines).</item>
 /// </list>
@@ -96,13 +98,7 @@ public sealed class DataParallel(ProcessGroup? group)
     /// Σ over ranks of <paramref name="value"/> (float64), e.g. the ranks' shares of the loss logged every
     /// <c>logging_steps</c>; the value itself in one process. Every rank must call it at the same point.
     /// </summary>
-    public double SumAcrossRanks(double value)
-    {
-        if (group is null) return value;
-        using var sum = Tensor.From(value);
-        group.AllReduce([sum]);
-        return sum.ToArray<double>()[0];
-    }
+    public double SumAcrossRanks(double value) => group is null ? value : SumAcrossRanks([value])[0];
 
     /// <summary>
     /// Checks that every rank resumed at rank 0's step (they read the checkpoint each): a rank that found another one
@@ -121,6 +117,23 @@ public sealed class DataParallel(ProcessGroup? group)
         throw new InvalidOperationException(
             $"rank {Rank} starts at step {step} ({checkpoint ?? "no checkpoint"}) but rank 0 starts at step {expected}: every rank must resume from " +
             "the same checkpoint (give --resume the same folder on a file system every rank sees)");
+    }
+
+    /// <summary>
+    /// The rows of an evaluation set of <paramref name="count"/> rows this rank evaluates: its <see cref="Shard"/>, or all
+    /// of them in one process, and also when there are fewer rows than ranks (every shard then holds at least one row,
+    /// so every rank sees the model's output sizes and the ranks' counts line up).
+    /// </summary>
+    public DataShard EvalShard(long count) => group is null || count < WorldSize ? DataShard.Whole : Shard;
+
+    /// <summary>Element-wise Σ over ranks of <paramref name="values"/> (float64); every rank must call it with the same length.</summary>
+    public double[] SumAcrossRanks(double[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (group is null || values.Length == 0) return values;
+        using var sums = Tensor.From<double>(values);
+        group.AllReduce([sums]);
+        return sums.ToArray<double>();
     }
 
     /// <summary>Rank 0's <paramref name="text"/> on every rank (e.g. the run folder it created).</summary>

@@ -155,10 +155,17 @@ public sealed class LossFunction
     /// no-grad and in evaluation mode (dropout off; training mode is restored afterwards). Returns the
     /// mean loss over counted targets and, for classification, the accuracy (ignored targets excluded).
     /// </summary>
-    public EvalResult Evaluate(Module<Tensor, Tensor> model, TensorDataset data, int batchSize)
+    /// <param name="model">The model.</param>
+    /// <param name="data">The evaluation set.</param>
+    /// <param name="batchSize">Rows per forward pass.</param>
+    /// <param name="shard">Data-parallel: the rows [⌊N·r/W⌋, ⌊N·(r+1)/W⌋) this rank evaluates (null: all of them).</param>
+    /// <param name="sumAcrossRanks">Data-parallel: sums the ranks' counts element-wise, so every rank returns the whole set's
+    /// result (the loss sum, counted targets, hits and per-class counts are all sums; only their order of addition differs).</param>
+    public EvalResult Evaluate(Module<Tensor, Tensor> model, TensorDataset data, int batchSize, DataShard? shard = null, Func<double[], double[]>? sumAcrossRanks = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        var (from, to) = (shard ?? DataShard.Whole).Range(data.Count);
         var wasTraining = model.IsTraining;
         model.Eval();
         try
@@ -167,10 +174,10 @@ public sealed class LossFunction
             double lossSum = 0, counted = 0, correct = 0;
             long[]? truePositives = null, predicted = null, actual = null;
             var correctBySize = new double[_dimsAscending?.Length ?? 0];
-            for (long start = 0; start < data.Count; start += batchSize)
+            for (var start = from; start < to; start += batchSize)
             {
                 using var scope = new DisposeScope();
-                var length = Math.Min(batchSize, data.Count - start);
+                var length = Math.Min(batchSize, to - start);
                 var x = data.Inputs.Narrow(0, start, length);
                 var y = data.Targets.Narrow(0, start, length);
                 var output = model.Forward(x);
@@ -200,6 +207,17 @@ public sealed class LossFunction
                 {
                     counted += y.NumEl;
                 }
+            }
+            if (sumAcrossRanks is not null)
+            {
+                // One all-reduce of every count, in a layout all ranks share (the same model gives the same sizes).
+                double[] L(long[]? a) => a is null ? [] : [.. a.Select(v => (double)v)];
+                var c = truePositives?.Length ?? 0;
+                var total = sumAcrossRanks([lossSum, counted, correct, .. correctBySize, .. L(truePositives), .. L(predicted), .. L(actual)]);
+                (lossSum, counted, correct) = (total[0], total[1], total[2]);
+                total.AsSpan(3, correctBySize.Length).CopyTo(correctBySize);
+                long[]? Back(int offset) => c == 0 ? null : [.. total.Skip(3 + correctBySize.Length + offset * c).Take(c).Select(v => (long)v)];
+                (truePositives, predicted, actual) = (Back(0), Back(1), Back(2));
             }
             var loss = counted > 0 ? lossSum / counted : double.NaN;
             if (!IsClassification) return new EvalResult(loss, null);

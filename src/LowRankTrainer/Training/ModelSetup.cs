@@ -68,11 +68,17 @@ public static class ModelSetup
     /// <paramref name="eval"/> in order, in batches of <paramref name="batchSize"/>; plus the learned map's metrics for
     /// synthetic_linear (<paramref name="mapMetrics"/>).
     /// </summary>
+    /// <remarks>Data-parallel runs pass <paramref name="dp"/>: each rank then evaluates its share of <paramref name="eval"/>
+    /// and the counts are summed across ranks (<see cref="DataParallel.EvalShard"/>).</remarks>
     public static EvalResult Evaluate(Module<Tensor, Tensor> model, LossFunction loss, EmbeddingObjective? embedding, LinearMapMetrics? mapMetrics,
-                                      TensorDataset train, TensorDataset eval, int batchSize)
+                                      TensorDataset train, TensorDataset eval, int batchSize, DataParallel? dp = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        var result = embedding is not null ? embedding.Evaluate(train, eval, batchSize) : loss.Evaluate(model, eval, batchSize);
+        ArgumentNullException.ThrowIfNull(eval);
+        var shard = dp?.EvalShard(eval.Count);
+        var result = embedding is not null
+            ? embedding.Evaluate(train, eval, batchSize)
+            : loss.Evaluate(model, eval, batchSize, shard, shard is null || shard == DataShard.Whole ? null : dp!.SumAcrossRanks);
         return mapMetrics is null ? result : result with { Metrics = mapMetrics.Measure(model) };
     }
 

@@ -226,9 +226,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
 
         void Evaluate()
         {
-            if (data.Eval is null || !dp.IsMain) return;
+            // Every rank evaluates its share of the set and the counts are summed (rank 0 alone writes what it reports).
+            if (data.Eval is null) return;
             var watch = Stopwatch.StartNew();
-            var result = ModelSetup.Evaluate(model, loss, embedding, mapMetrics, data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize);
+            var result = ModelSetup.Evaluate(model, loss, embedding, mapMetrics, data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize, dp);
             lastEval = result;
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
@@ -364,9 +365,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 }
             }
 
+            if (status == "success" && config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
             if (status == "success" && dp.IsMain)
             {
-                if (config.Eval.EvalStrategy != "no" && lastEvalStep != step) Evaluate();
                 var finalDir = Path.Combine(runDir, "final");
                 // Written aside and renamed: a run killed here leaves no half-written final/ (and a rerun into the same
                 // folder, TrainerOptions.RunDirectory, replaces the old one whole).

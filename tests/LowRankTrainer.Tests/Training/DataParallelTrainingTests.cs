@@ -30,13 +30,20 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("lora + head")]
     [InlineData("lora_sb + head")]
     [InlineData("randlora + head")]
+    [InlineData("full mrl-e, 2 sampled sizes per step")]
     public void TwoRanks_EqualOneProcessWithTheSameGlobalBatch(string scenario)
     {
         using var tiny = new TinyRun();
         using var train = First(tiny.Train, 249);
+        // 125 evaluation rows in batches of 64: the ranks evaluate 62 and 63 of them and sum their counts.
+        using var eval = First(tiny.Eval, 125);
         var config = Config(tiny, scenario);
-        var single = Run(tiny, train, config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "single"), PerDeviceTrainBatchSize = 16 } });
-        var ranks = RunRanks(tiny, train, config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "ddp"), PerDeviceTrainBatchSize = 8 } });
+        if (scenario.Contains("mrl", StringComparison.Ordinal))
+        {
+            config = config with { Loss = new LossConfig { Type = "mrl", Matryoshka = new MatryoshkaConfig { Dims = [4, 16, 32], DimsPerStep = 2, Efficient = true } } };
+        }
+        var single = Run(tiny, train, config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "single"), PerDeviceTrainBatchSize = 16 } }, eval: eval);
+        var ranks = RunRanks(tiny, train, config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "ddp"), PerDeviceTrainBatchSize = 8 } }, eval: eval);
 
         // Rank 0 wrote the run; rank 1 knows its folder and wrote nothing of its own.
         Assert.All(ranks, r => Assert.Equal(ranks[0].RunDirectory, r.RunDirectory));
@@ -44,6 +51,11 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal(single.Summary.GlobalStep, ranks[0].Summary.GlobalStep);
         AssertClose(Losses(single.RunDirectory), Losses(ranks[0].RunDirectory), "logged losses");
         AssertClose([single.Summary.EvalLoss!.Value], [ranks[0].Summary.EvalLoss!.Value], "eval loss");
+        // Counts summed across ranks: the same hits, so the same accuracies and F1 (the weights differ by ~1e-8 only).
+        Assert.Equal(single.Summary.EvalAccuracy, ranks[0].Summary.EvalAccuracy);
+        Assert.Equal(single.Summary.EvalF1, ranks[0].Summary.EvalF1);
+        Assert.Equal(single.Summary.EvalAccuracyByDim, ranks[0].Summary.EvalAccuracyByDim);
+        Assert.Equal(single.Summary.EvalAccuracy, ranks[1].Summary.EvalAccuracy); // every rank gets the whole set's result
         using (var env = JsonDocument.Parse(File.ReadAllText(Path.Combine(ranks[0].RunDirectory, "env.json"))))
         {
             Assert.Equal(2, env.RootElement.GetProperty("world_size").GetInt32());
@@ -199,17 +211,17 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     }
 
     private static TrainResult Run(TinyRun tiny, TensorDataset train, ExperimentConfig config, ProcessGroup? group = null,
-                                   Action<long>? onStep = null, CancellationToken token = default) =>
+                                   Action<long>? onStep = null, TensorDataset? eval = null, CancellationToken token = default) =>
         new Trainer(config, TinyRun.Yaml, TextWriter.Null, new TrainerOptions
         {
-            TrainData = train, EvalData = tiny.Eval, Interactive = false, ProcessGroup = group, StepCompleted = onStep,
+            TrainData = train, EvalData = eval ?? tiny.Eval, Interactive = false, ProcessGroup = group, StepCompleted = onStep,
             Clock = () => new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
         }).Run(token);
 
     private static TrainResult[] RunRanks(TinyRun tiny, TensorDataset train, ExperimentConfig config, Action<int, long>? onStep = null,
-                                          Func<int, CancellationToken>? token = null, Func<int, ExperimentConfig>? configOf = null)
+                                          Func<int, CancellationToken>? token = null, Func<int, ExperimentConfig>? configOf = null, TensorDataset? eval = null)
     {
-        var outcomes = OnRanks(tiny, train, config, onStep, token, configOf);
+        var outcomes = OnRanks(tiny, train, config, onStep, token, configOf, eval: eval);
         foreach (var o in outcomes)
         {
             if (o.Error is not null) throw new InvalidOperationException($"a rank failed: {o.Error.Message}", o.Error);
@@ -221,7 +233,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
     private static (TrainResult? Result, Exception? Error)[] OnRanks(TinyRun tiny, TensorDataset train, ExperimentConfig config,
                                                                      Action<int, long>? onStep = null, Func<int, CancellationToken>? token = null,
                                                                      Func<int, ExperimentConfig>? configOf = null, TimeSpan? groupTimeout = null,
-                                                                     Action<int>? onFailure = null)
+                                                                     Action<int>? onFailure = null, TensorDataset? eval = null)
     {
         const int world = 2;
         var port = FreePort();
@@ -231,7 +243,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
             try
             {
                 using var group = ProcessGroup.Join("127.0.0.1", port, rank, world, groupTimeout ?? TimeSpan.FromSeconds(30));
-                outcomes[rank] = (Run(tiny, train, configOf?.Invoke(rank) ?? config, group, s => onStep?.Invoke(rank, s), token?.Invoke(rank) ?? default), null);
+                outcomes[rank] = (Run(tiny, train, configOf?.Invoke(rank) ?? config, group, s => onStep?.Invoke(rank, s), eval, token?.Invoke(rank) ?? default), null);
             }
             catch (Exception e)
             {

@@ -22,12 +22,7 @@ internal sealed class LrtProcess : IDisposable
     /// <summary>Starts lrt with <paramref name="environment"/> added to this process's environment.</summary>
     public LrtProcess(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lrt.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
+        var info = LrtCommand.StartInfo(workingDirectory, args);
         foreach (var (key, value) in environment) info.Environment[key] = value;
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => Append(e.Data);

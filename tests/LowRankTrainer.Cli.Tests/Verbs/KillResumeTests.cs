@@ -185,17 +185,7 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 
-    private Process Start(params string[] args)
-    {
-        var lrt = Path.Combine(AppContext.BaseDirectory, "lrt.dll");
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _root,
-        };
-        info.ArgumentList.Add(lrt);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
-    }
+    private Process Start(params string[] args) => Process.Start(LrtCommand.StartInfo(_root, args))!;
 
     // Every logged number except timings, as text (exact doubles), in order.
     private static List<string> Events(string run) =>

@@ -192,6 +192,7 @@ internal sealed partial class ConfigValidator
         Choice("train.on_nonfinite", t.OnNonfinite, [.. Training.NonFiniteWatchdog.Policies]);
         Range(t.MaxSkippedSteps >= 0, "train.max_skipped_steps", ">= 0", t.MaxSkippedSteps);
         Range(t.DdpTimeout >= 1, "train.ddp_timeout", ">= 1 (seconds)", t.DdpTimeout);
+        Choice("train.dtype", t.Dtype, [.. Training.MixedPrecision.Choices]);
         if (!DevicePattern().IsMatch(t.Device))
         {
             Add("train.device", ConfigErrorCodes.InvalidChoice, $"train.device must be cpu, cuda or cuda:N (got '{t.Device}')");

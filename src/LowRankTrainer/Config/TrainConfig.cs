@@ -92,4 +92,11 @@ public sealed record TrainConfig
     /// in PyTorch). A rank that dies is noticed at once (its connections close); this bounds a rank that hangs.
     /// </summary>
     public int DdpTimeout { get; init; } = 1800;
+
+    /// <summary>
+    /// The forward pass's precision: <c>auto</c> (bf16 on CUDA, fp32 on the CPU), <c>fp32</c>, <c>bf16</c> (autocast;
+    /// weights, gradients and optimizer state stay fp32) or <c>fp16</c> (refused: needs CUDA and loss scaling); see
+    /// <see cref="Training.MixedPrecision"/>.
+    /// </summary>
+    public string Dtype { get; init; } = "auto";
 }

@@ -128,6 +128,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             (embedding, embedder) = objective;
         }
         var loss = new LossFunction(config.Loss, t.Seed);
+        var precision = new MixedPrecision(t.Dtype, Device.Parse(t.Device));
         // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
@@ -183,6 +184,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var progress = new ConsoleProgress(dp.IsMain ? console : TextWriter.Null, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
         if (dp.IsDistributed) progress.Line($"data parallel: {dp.WorldSize} ranks (c10d Gloo); rank 0 writes the run folder");
+        if (precision.Name != "fp32") progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32");
         foreach (var line in modelLines) progress.Line(line);
         if (config.Model.Pretrained is { } pretrained && model is not TransformerModel) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         if (adapter is not null) progress.Line(adapter.Describe());
@@ -229,7 +231,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             // Every rank evaluates its share of the set and the counts are summed (rank 0 alone writes what it reports).
             if (data.Eval is null) return;
             var watch = Stopwatch.StartNew();
-            var result = ModelSetup.Evaluate(model, loss, embedding, mapMetrics, data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize, dp);
+            EvalResult result;
+            using (precision.Enter())
+            {
+                result = ModelSetup.Evaluate(model, loss, embedding, mapMetrics, data.Train, data.Eval, config.Eval.PerDeviceEvalBatchSize, dp);
+            }
             lastEval = result;
             lastEvalStep = step;
             metrics.Write(new MetricsEntry
@@ -289,9 +295,13 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     // A skipped step still reads its remaining micro-batches, so the data order stays that of an unskipped
                     // run; an empty shard (a short last batch split over more ranks than samples) contributes nothing.
                     if (nonFinite is not null || batch.Size == 0) continue;
-                    var value = embedding is not null
-                        ? embedding.Compute(batch.Inputs, step + 1, micro)
-                        : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
+                    Tensor value;
+                    using (precision.Enter())
+                    {
+                        value = embedding is not null
+                            ? embedding.Compute(batch.Inputs, step + 1, micro)
+                            : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
+                    }
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))
                     {

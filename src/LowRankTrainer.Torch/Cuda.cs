@@ -52,6 +52,15 @@ public static unsafe class Cuda
     /// <summary>Returns cached, unused blocks to the driver (other processes can then use them).</summary>
     public static void EmptyCache() => ShimLibrary.Check(NativeMethods.ts_cuda_empty_cache());
 
-    /// <summary>Allows TF32 in cuBLAS matmuls and cuDNN convolutions (faster, ~10-bit mantissa).</summary>
-    public static void SetAllowTf32(bool allow) => ShimLibrary.Check(NativeMethods.ts_set_allow_tf32(allow ? 1 : 0));
+    /// <summary>
+    /// Allows TF32 in cuBLAS matmuls and cuDNN convolutions (faster, ~10-bit mantissa; PyTorch's
+    /// <c>torch.backends.cuda.matmul.allow_tf32</c> and <c>torch.backends.cudnn.allow_tf32</c>) and returns the previous
+    /// cuBLAS setting. Process-wide; a no-op for CPU work.
+    /// </summary>
+    public static bool SetAllowTf32(bool allow)
+    {
+        int previous;
+        ShimLibrary.Check(NativeMethods.ts_set_allow_tf32(allow ? 1 : 0, &previous));
+        return previous != 0;
+    }
 }

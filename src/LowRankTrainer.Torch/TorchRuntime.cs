@@ -101,8 +101,16 @@ public static unsafe class TorchRuntime
         return supported != 0;
     }
 
-    /// <summary>Makes libtorch choose deterministic algorithms (errors where none exists).</summary>
-    public static void SetDeterministic(bool on) => ShimLibrary.Check(NativeMethods.ts_set_deterministic(on ? 1 : 0));
+    /// <summary>
+    /// Makes libtorch choose deterministic algorithms, raising from ops that have none
+    /// (<c>torch.use_deterministic_algorithms</c>); returns the previous setting. Process-wide.
+    /// </summary>
+    public static bool SetDeterministic(bool on)
+    {
+        int previous;
+        ShimLibrary.Check(NativeMethods.ts_set_deterministic(on ? 1 : 0, &previous));
+        return previous != 0;
+    }
 
     /// <summary>The raw JSON the shim reports about itself.</summary>
     public static string BuildInfoJson() => ShimLibrary.ReadString(NativeMethods.ts_build_info);

@@ -64,12 +64,21 @@ TS_API int ts_cuda_empty_cache() {
 #endif
 }
 
-// TF32 for cuBLAS matmuls and cuDNN convolutions (Ampere and newer); harmless on CPU.
-TS_API int ts_set_allow_tf32(int on) {
+// TF32 for cuBLAS matmuls and cuDNN convolutions (Ampere and newer); harmless on CPU. Writes the previous cuBLAS
+// setting (to restore).
+TS_API int ts_set_allow_tf32(int on, int* previous) {
     TS_TRY({
+        *previous = at::globalContext().allowTF32CuBLAS() ? 1 : 0;
         at::globalContext().setAllowTF32CuBLAS(on != 0);
         at::globalContext().setAllowTF32CuDNN(on != 0);
     })
 }
 
-TS_API int ts_set_deterministic(int on) { TS_TRY(at::globalContext().setDeterministicAlgorithms(on != 0, false)) }
+// torch.use_deterministic_algorithms(on): ops without a deterministic implementation then raise. Writes the previous
+// setting (to restore).
+TS_API int ts_set_deterministic(int on, int* previous) {
+    TS_TRY({
+        *previous = at::globalContext().deterministicAlgorithms() ? 1 : 0;
+        at::globalContext().setDeterministicAlgorithms(on != 0, false);
+    })
+}

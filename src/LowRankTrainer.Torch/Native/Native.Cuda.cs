@@ -11,6 +11,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_cuda_memory_stats(int device, long* out4);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_cuda_reset_peak_memory_stats(int device);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_cuda_empty_cache();
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_allow_tf32(int on);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_deterministic(int on);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_allow_tf32(int on, int* previous);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_set_deterministic(int on, int* previous);
 }

@@ -99,4 +99,13 @@ public sealed record TrainConfig
     /// <see cref="Training.MixedPrecision"/>.
     /// </summary>
     public string Dtype { get; init; } = "auto";
+
+    /// <summary>
+    /// TF32 in cuBLAS matmuls and cuDNN convolutions (HF's <c>tf32</c>); false leaves libtorch's defaults (matmuls in
+    /// full fp32, convolutions in TF32). See <see cref="Training.NumericsSwitches"/>.
+    /// </summary>
+    public bool Tf32 { get; init; }
+
+    /// <summary>Deterministic algorithms only (HF's <c>full_determinism</c>); see <see cref="Training.NumericsSwitches"/>.</summary>
+    public bool FullDeterminism { get; init; }
 }

@@ -89,6 +89,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
         var adapterOptions = AdapterConfigMapper.ToOptions(config.Adapter, t.Seed);
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
+        using var switches = NumericsSwitches.Apply(t);
         foreach (var (key, value) in new[] { ("eval.eval_strategy", config.Eval.EvalStrategy), ("checkpoint.save_strategy", config.Checkpoint.SaveStrategy) })
         {
             if (value is not ("no" or "steps" or "epoch")) throw new ArgumentException($"{key} must be no, steps or epoch (got '{value}')");

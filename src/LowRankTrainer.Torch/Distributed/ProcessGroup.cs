@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using LowRankTrainer.Torch.Native;
 
 namespace LowRankTrainer.Torch.Distributed;
@@ -71,6 +73,17 @@ public sealed unsafe class ProcessGroup : IDisposable
             ShimLibrary.Check(NativeMethods.ts_dist_init(h, port, rank, worldSize, (long)timeout.TotalMilliseconds, &handle));
         }
         return new ProcessGroup((nint)handle, rank, worldSize, timeout);
+    }
+
+    /// <summary>
+    /// A TCP port free on the loopback interface now, for rank 0's store (torchrun's way: bind port 0 and let the kernel
+    /// choose). Another process could take it before rank 0 binds it again; a fixed MASTER_PORT is there for whoever hits that.
+    /// </summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Sums <paramref name="tensors"/> across the ranks in place; with <paramref name="mean"/>, divides by the world size (DDP's gradient average).</summary>

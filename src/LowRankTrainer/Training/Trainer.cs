@@ -65,8 +65,9 @@ namespace LowRankTrainer.Training;
 /// LoRA-SB (Ponkshe, Singhal et al. 2024) first estimates gradients on the first
 /// <c>adapter.lora_sb_num_samples</c> training samples (<see cref="GradientEstimate"/>) on a fresh run only.</item>
 /// <item>Data parallelism (<see cref="TrainerOptions.ProcessGroup"/>; <c>lrt train --nproc N</c>): W ranks each take
-/// <c>per_device_train_batch_size</c> samples of every global batch, average their gradients over c10d Gloo and agree
-/// once per step on the loss, a non-finite loss and a stop request; rank 0 writes the run. See <see cref="DataParallel"/>.</item>
+/// <c>per_device_train_batch_size</c> samples of every global batch, average their gradients over c10d Gloo (agreeing in
+/// the same all-reduce on a non-finite loss and a stop request) and sum their loss shares when it is logged; rank 0
+/// writes the run. See <see cref="DataParallel"/>.</item>
 /// </list>
 /// </remarks>
 /// <param name="config">The experiment.</param>
@@ -320,10 +321,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 var skipStep = agreed.NonFiniteLoss && (nonFinite is { } bad
                     ? watchdog.LossIsNonFinite(bad.Value, step + 1, bad.Micro, accum, bad.Batch)
                     : watchdog.LossIsNonFiniteOnAnotherRank(step + 1));
-                var stepLoss = lossShare; // data-parallel: this rank's share (the watchdog's message names it)
                 // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
                 var gradNorm = skipStep ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
-                skipStep = skipStep || watchdog.GradientIsNonFinite(gradNorm, step + 1, stepLoss, trainable);
+                skipStep = skipStep || watchdog.GradientIsNonFinite(gradNorm, step + 1, lossShare, trainable);
                 if (!skipStep)
                 {
                     optimizer.Step();
@@ -337,11 +337,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 if (skipStep)
                 {
                     progress.Line($"step {step}: non-finite loss or gradient; step skipped ({watchdog.SkippedSteps} so far, train.on_nonfinite: skip_step)");
-                    skipStep = false;
                 }
                 else
                 {
-                    windowLoss += stepLoss;
+                    windowLoss += lossShare;
                     windowSteps++;
                 }
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using LowRankTrainer.Adapters;
 using LowRankTrainer.Checkpoints.Safetensors;
@@ -236,7 +234,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
                                                                      Action<int>? onFailure = null, TensorDataset? eval = null)
     {
         const int world = 2;
-        var port = FreePort();
+        var port = ProcessGroup.FreeLoopbackPort();
         var outcomes = new (TrainResult?, Exception?)[world];
         var threads = Enumerable.Range(0, world).Select(rank => new Thread(() =>
         {
@@ -256,12 +254,6 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         return outcomes;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static List<double> Losses(string run) =>
         [.. File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Select(line => JsonDocument.Parse(line).RootElement)

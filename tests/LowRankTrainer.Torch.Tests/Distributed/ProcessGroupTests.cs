@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using LowRankTrainer.Torch.Distributed;
 
 namespace LowRankTrainer.Torch.Tests.Distributed;
@@ -14,12 +12,6 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     // Runs every body on a thread of its own; fails if any is still running after a minute (a hang), rethrows the
     // first exception, else returns the results in order.
@@ -48,7 +40,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
     // Runs body(rank, group) on one thread per rank, each rank joining the same group.
     private static T[] OnRanks<T>(int world, Func<int, ProcessGroup, T> body)
     {
-        var port = FreePort();
+        var port = ProcessGroup.FreeLoopbackPort();
         return OnThreads(Enumerable.Range(0, world).Select(rank => (Func<T>)(() =>
         {
             using var group = ProcessGroup.Join("127.0.0.1", port, rank, world, Timeout);
@@ -129,7 +121,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
     public void ARankThatNeverComes_FailsTheJoinWithinTheTimeout()
     {
         var watch = Stopwatch.StartNew();
-        var e = Assert.ThrowsAny<TorchException>(() => ProcessGroup.Join("127.0.0.1", FreePort(), 0, 2, TimeSpan.FromSeconds(2)));
+        var e = Assert.ThrowsAny<TorchException>(() => ProcessGroup.Join("127.0.0.1", ProcessGroup.FreeLoopbackPort(), 0, 2, TimeSpan.FromSeconds(2)));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
         output.WriteLine(e.Message);
         Assert.Contains("rank 0 of 2 joining the c10d group at 127.0.0.1:", e.Message, StringComparison.Ordinal);
@@ -138,7 +130,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public void ARankThatLeaves_FailsTheOthersCollectiveInsteadOfHanging()
     {
-        var port = FreePort();
+        var port = ProcessGroup.FreeLoopbackPort();
         using var left = new ManualResetEventSlim();
         var outcomes = OnThreads<(TimeSpan Elapsed, string Message)>(
             () =>

@@ -9,6 +9,7 @@
 // ts_tensor_free drops it, and in-place ops mint none.
 #pragma once
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <atomic>
 #include <cstdint>
 #include <string>

@@ -18,7 +18,7 @@ TS_API int ts_backward(ts_tensor a, ts_tensor gradient, int retain_graph, int cr
 // A new handle on .grad, or a null handle when the tensor has no gradient.
 TS_API int ts_grad(ts_tensor a, ts_tensor* out) {
     TS_TRY({
-        const at::Tensor& g = T(a).grad();
+        at::Tensor g = T(a).grad();
         *out = g.defined() ? ts::wrap(at::Tensor(g)) : nullptr;
     })
 }
@@ -51,7 +51,7 @@ TS_INPLACE_FN(detach_, (ts_tensor a), T(a).detach_())
 TS_API int ts_grad_fn_name(ts_tensor a, char* buf, int cap, int* needed) {
     TS_TRY({
         std::string name;
-        if (const auto& fn = T(a).grad_fn()) {
+        if (auto fn = T(a).grad_fn()) {
             name = fn->name();
             const auto pos = name.rfind("::");
             if (pos != std::string::npos) name = name.substr(pos + 2);

@@ -32,7 +32,7 @@ template <typename F>
 void bucketed(std::vector<at::Tensor>& tensors, int64_t cap_bytes, F&& collective) {
     // Collectives are not differentiable: without this guard, copying the result back into a parameter (a leaf that
     // requires grad, e.g. when rank 0's initial weights are broadcast) is refused, and the cat would record a graph.
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     size_t start = 0;
     while (start < tensors.size()) {
         size_t end = start;

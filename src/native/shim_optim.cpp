@@ -145,7 +145,7 @@ void adamw_fused_cpu(const at::Tensor& p, const at::Tensor& g, const at::Tensor&
 TS_API int ts_adamw_step(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, int64_t* steps, int n,
                          double lr, double beta1, double beta2, double eps, double weight_decay) {
     TS_TRY({
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         AdamWGroup a = adamw_prepare(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2);
         if (a.w.params.empty()) return TS_OK;
         adamw_foreach(a.w.params, a.w.grads, a.m.tensors, a.v.tensors, a.step_size, a.bc2_sqrt, lr, beta1, beta2, eps,
@@ -163,7 +163,7 @@ TS_API int ts_adamw_step(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor*
 TS_API int ts_adamw_step_fused(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, int64_t* steps,
                                int n, double lr, double beta1, double beta2, double eps, double weight_decay) {
     TS_TRY({
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         AdamWGroup a = adamw_prepare(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2);
         if (a.w.params.empty()) return TS_OK;
         std::vector<size_t> fused;
@@ -205,7 +205,7 @@ TS_API int ts_adamw_step_fused(const ts_tensor* params, ts_tensor* exp_avg, ts_t
 TS_API int ts_sgd_step(const ts_tensor* params, ts_tensor* momentum_buffers, int n, double lr, double momentum,
                        double dampening, double weight_decay, int nesterov) {
     TS_TRY({
-        at::NoGradGuard no_grad;
+        c10::NoGradGuard no_grad;
         WithGrad w = gather(params, n);
         if (w.params.empty()) return TS_OK;
         std::vector<at::Tensor> grads =
@@ -248,7 +248,7 @@ namespace {
 // branch on its value and no device synchronisation. Returns the norm before clipping, on the
 // first gradient's device (an undefined tensor when no parameter has a gradient).
 at::Tensor clip_grad_norm(const ts_tensor* params, int n, double max_norm, double norm_type) {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     WithGrad w = gather(params, n);
     if (w.grads.empty()) return at::Tensor();
     const at::Device device = w.grads[0].device();

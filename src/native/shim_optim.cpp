@@ -11,7 +11,9 @@
 // count do not move. Optimizer state is owned by the caller; a null state handle means "not created
 // yet", and the step creates it (as PyTorch does lazily) and hands back a newly minted handle.
 // New handles are written out only after every op succeeded, so a failure mints nothing.
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -127,6 +129,31 @@ void adamw_commit(AdamWGroup& a, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, int6
     for (int i : a.w.index) ++steps[i];
 }
 
+#if TS_HAS_FUSED_ADAMW
+// Parameters on a GPU take libtorch's own fused kernel, torch.optim.AdamW(fused=True)'s _fused_adamw_: one
+// multi-tensor launch per chunk of parameters, computing in float with the same formula as above. It reads each
+// parameter's step count t from a float32 tensor on the parameter's device (PyTorch increments those before the
+// call; here the host keeps the counts). The kernel only reads them, so parameters at the same step share one.
+void adamw_fused_device(AdamWGroup& a, const int64_t* steps, double lr, double beta1, double beta2, double eps,
+                        double weight_decay) {
+    std::vector<std::pair<int64_t, at::Tensor>> by_step;
+    std::vector<at::Tensor> state_steps;
+    for (size_t k = 0; k < a.w.params.size(); ++k) {
+        const int64_t t = steps[a.w.index[k]] + 1;
+        const at::Device device = a.w.params[k].device();
+        auto it = std::find_if(by_step.begin(), by_step.end(),
+                               [&](const auto& e) { return e.first == t && e.second.device() == device; });
+        if (it == by_step.end()) {
+            by_step.emplace_back(t, at::full({}, static_cast<double>(t), a.w.params[k].options().dtype(at::kFloat)));
+            it = std::prev(by_step.end());
+        }
+        state_steps.push_back(it->second);
+    }
+    at::_fused_adamw_(a.w.params, a.w.grads, a.m.tensors, a.v.tensors, /*max_exp_avg_sqs=*/at::TensorList{},
+                      state_steps, lr, beta1, beta2, weight_decay, eps, /*amsgrad=*/false, /*maximize=*/false);
+}
+#endif
+
 }  // namespace
 
 namespace ts {
@@ -159,21 +186,29 @@ TS_API int ts_adamw_step(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor*
 // the element type (float for float32, as PyTorch's fused kernels do) with the scalars above and
 // the foreach path's rounding (bit-identical to it where libtorch runs its AVX2 kernels). A
 // parameter the kernel cannot take (another dtype than float32/float64, tensors whose layouts
-// differ or overlap) takes the _foreach_ path instead; parameters off the CPU are refused.
+// differ or overlap) takes the _foreach_ path instead. A group wholly on CUDA takes libtorch's _fused_adamw_
+// (adamw_fused_device above, libtorch >= 2.4); other parameters off the CPU are refused.
 TS_API int ts_adamw_step_fused(const ts_tensor* params, ts_tensor* exp_avg, ts_tensor* exp_avg_sq, int64_t* steps,
                                int n, double lr, double beta1, double beta2, double eps, double weight_decay) {
     TS_TRY({
         c10::NoGradGuard no_grad;
         AdamWGroup a = adamw_prepare(params, exp_avg, exp_avg_sq, steps, n, lr, beta1, beta2);
         if (a.w.params.empty()) return TS_OK;
+#if TS_HAS_FUSED_ADAMW
+        if (std::all_of(a.w.params.begin(), a.w.params.end(), [](const at::Tensor& p) { return p.is_cuda(); })) {
+            adamw_fused_device(a, steps, lr, beta1, beta2, eps, weight_decay);
+            adamw_commit(a, exp_avg, exp_avg_sq, steps);
+            return TS_OK;
+        }
+#endif
         std::vector<size_t> fused;
         std::vector<at::Tensor> fp, fg, fm, fv;
         std::vector<double> fss, fbc;
         for (size_t k = 0; k < a.w.params.size(); ++k) {
             const at::Tensor& p = a.w.params[k];
             if (!p.is_cpu() || !a.w.grads[k].is_cpu())
-                throw std::invalid_argument("fused AdamW is CPU-only in this build (parameter on " + p.device().str() +
-                                            "); use optim adamw_torch");
+                throw std::invalid_argument("fused AdamW takes CPU parameters, or CUDA ones with libtorch >= 2.4 (parameter on " +
+                                            p.device().str() + "); use optim adamw_torch");
             if (ts::adamw_fused_supported(p, a.w.grads[k], a.m.tensors[k], a.v.tensors[k])) {
                 fused.push_back(k);
             } else {

@@ -20,7 +20,9 @@ namespace LowRankTrainer.Torch.Optim;
 /// libtorch runs its AVX2/AVX-512 kernels, else (and with libtorch 2.x, whose foreach path uses
 /// lerp) within the last bit or so (float32 ~1e-7 relative, float64 ~1e-16). The fused kernel takes
 /// float32 and float64 CPU parameters whose gradient and moments share their layout (other parameters of the
-/// group fall back to the <c>_foreach_*</c> path); parameters on a GPU are refused. Parameters
+/// group fall back to the <c>_foreach_*</c> path). A group whose parameters are all on CUDA takes libtorch's own
+/// <c>_fused_adamw_</c> instead (libtorch ≥ 2.4: <c>torch.optim.AdamW(fused=True)</c>, multi-tensor launches in float
+/// arithmetic); a group mixing devices is refused. Parameters
 /// without a gradient are skipped and their step count does not advance (as in PyTorch). The moments
 /// are created, as zeros in the parameter's dtype, the first time a parameter has a gradient.
 /// State names: <c>state.{i}.exp_avg</c>, <c>state.{i}.exp_avg_sq</c>, <c>state.{i}.step</c>.

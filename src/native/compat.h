@@ -8,6 +8,8 @@
 
 // Public scaled-dot-product attention exists from 2.0 (scale argument from 2.1).
 #define TS_HAS_PUBLIC_SDPA (TS_TORCH_VER >= 201)
+// scaled_dot_product_attention(..., enable_gqa): fewer key/value heads than query heads, from 2.5.
+#define TS_HAS_SDPA_GQA (TS_TORCH_VER >= 205)
 // Device-typed autocast API (old names become deprecated wrappers that warn at runtime) from 2.4.
 #define TS_HAS_DEVICE_TYPED_AUTOCAST (TS_TORCH_VER >= 204)
 // _fused_adamw_ (CUDA from 2.0; CPU kernels from 2.4).

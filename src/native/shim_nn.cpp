@@ -54,12 +54,35 @@ at::Tensor rms_norm(const at::Tensor& x, int64_t n, const at::Tensor& w, double 
 // allowed; a float mask is added to the scores; is_causal keeps key j ≤ query i (top-left aligned,
 // as PyTorch). scale ≤ 0 means 1/√E. On 2.1+ the public op (flash / memory-efficient kernels on
 // CUDA); before that the same math composed, with the same argument checks.
-at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
-                double dropout_p, bool is_causal, double scale) {
+//
+// enable_gqa: grouped-query attention (Ainslie et al. 2023), H query heads over Hkv = H/r key/value heads in dim −3,
+// query head h reading key/value head ⌊h/r⌋. Without a mask on 2.5+ the op takes the unrepeated heads itself (the
+// flash kernel reads each shared head in place: no r-fold copies kept for backward), as transformers does; otherwise
+// the key/value heads are repeated first (HF's repeat_kv: repeat_interleave over the head dim).
+at::Tensor sdpa(const at::Tensor& q, at::Tensor k, at::Tensor v, const at::Tensor& mask, double dropout_p,
+                bool is_causal, double scale, bool enable_gqa) {
+    bool gqa_in_op = false;
+    if (enable_gqa && k.size(-3) != q.size(-3)) {
+        TORCH_CHECK(q.dim() >= 3 && q.size(-3) % k.size(-3) == 0 && k.size(-3) == v.size(-3),
+                    "scaled_dot_product_attention: enable_gqa needs query heads (", q.size(-3),
+                    ") a multiple of key/value heads (", k.size(-3), ", ", v.size(-3), ") in dim -3");
+#if TS_HAS_SDPA_GQA
+        gqa_in_op = !mask.defined();
+#endif
+        if (!gqa_in_op) {
+            const int64_t r = q.size(-3) / k.size(-3);
+            k = k.repeat_interleave(r, -3);
+            v = v.repeat_interleave(r, -3);
+        }
+    }
 #if TS_HAS_PUBLIC_SDPA
     c10::optional<double> s = scale > 0 ? c10::optional<double>(scale) : c10::nullopt;
-    return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt,
-                                            dropout_p, is_causal, s);
+    const auto m = mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt;
+#if TS_HAS_SDPA_GQA
+    return at::scaled_dot_product_attention(q, k, v, m, dropout_p, is_causal, s, gqa_in_op);
+#else
+    return at::scaled_dot_product_attention(q, k, v, m, dropout_p, is_causal, s);
+#endif
 #else
     TORCH_CHECK(!(mask.defined() && is_causal), "scaled_dot_product_attention: explicit attn_mask should not be set when is_causal=True");
     const double sc = scale > 0 ? scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
@@ -106,5 +129,5 @@ TS_TENSOR_FN(nll_loss, (ts_tensor log_probs, ts_tensor target, ts_tensor weight,
 TS_TENSOR_FN(mse_loss, (ts_tensor a, ts_tensor b, int64_t reduction, ts_tensor* out), at::mse_loss(T(a), T(b), reduction))
 
 // ---- attention ----
-TS_TENSOR_FN(sdpa, (ts_tensor q, ts_tensor k, ts_tensor v, ts_tensor mask, double dropout_p, int is_causal, double scale, ts_tensor* out),
-             sdpa(T(q), T(k), T(v), opt(mask), dropout_p, is_causal != 0, scale))
+TS_TENSOR_FN(sdpa, (ts_tensor q, ts_tensor k, ts_tensor v, ts_tensor mask, double dropout_p, int is_causal, double scale, int enable_gqa, ts_tensor* out),
+             sdpa(T(q), T(k), T(v), opt(mask), dropout_p, is_causal != 0, scale, enable_gqa != 0))

@@ -15,5 +15,5 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_cross_entropy(nint logits, nint target, nint weight, long reduction, long ignore_index, double label_smoothing, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_nll_loss(nint log_probs, nint target, nint weight, long reduction, long ignore_index, nint* @out);
     [LibraryImport(ShimLibrary.Name)] internal static partial int ts_mse_loss(nint a, nint b, long reduction, nint* @out);
-    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sdpa(nint q, nint k, nint v, nint mask, double dropout_p, int is_causal, double scale, nint* @out);
+    [LibraryImport(ShimLibrary.Name)] internal static partial int ts_sdpa(nint q, nint k, nint v, nint mask, double dropout_p, int is_causal, double scale, int enable_gqa, nint* @out);
 }

@@ -62,13 +62,19 @@ public static unsafe class Functional
     /// <paramref name="mask"/> is true where a query may attend to a key; a float mask is added to the
     /// scores; <paramref name="isCausal"/> lets query i see keys j ≤ i (not together with a mask).
     /// libtorch 2.1+ runs the public op (fused kernels on CUDA); 1.13 composes the same math.
+    /// <paramref name="enableGqa"/> (PyTorch's <c>enable_gqa</c>): keys and values may have fewer heads (dim −3) than
+    /// the queries, H = r·Hkv, query head h attending with key/value head ⌊h/r⌋ (grouped-query attention, Ainslie et
+    /// al. 2023). Without a mask on libtorch 2.5+ the op reads the shared heads in place; otherwise they are repeated
+    /// r-fold first, which gives the same result.
     /// </summary>
     public static Tensor ScaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor? mask = null,
-                                                   double dropoutP = 0, bool isCausal = false, double? scale = null)
+                                                   double dropoutP = 0, bool isCausal = false, double? scale = null,
+                                                   bool enableGqa = false)
     {
         if (scale is <= 0) throw new ArgumentOutOfRangeException(nameof(scale), scale, "the scale must be positive");
         nint r;
-        return Wrap(NativeMethods.ts_sdpa(H(query), H(key), H(value), mask?.Handle ?? 0, dropoutP, isCausal ? 1 : 0, scale ?? 0, &r), r);
+        return Wrap(NativeMethods.ts_sdpa(H(query), H(key), H(value), mask?.Handle ?? 0, dropoutP, isCausal ? 1 : 0, scale ?? 0,
+                                          enableGqa ? 1 : 0, &r), r);
     }
 
     /// <summary>

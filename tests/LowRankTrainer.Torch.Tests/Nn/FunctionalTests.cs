@@ -36,6 +36,56 @@ public class FunctionalTests : NnTestBase
         Assert.True(actual.AllClose(expected, rtol: 0, atol: 1e-12));
     }
 
+    /// <summary>Grouped-query attention: 6 query heads over 2 key/value heads equals attention over the kv heads
+    /// repeated 3-fold as HF's repeat_kv does (head h reads kv head ⌊h/3⌋), causal or under a mask.</summary>
+    private static void CheckGroupedQueryAttention(Device device, DType dtype, bool withMask, double atol)
+    {
+        using var scope = new DisposeScope();
+        using var gen = new Generator(5);
+        var q = Tensor.Randn([2, 6, 7, 8], gen, dtype).To(device);
+        var k = Tensor.Randn([2, 2, 7, 8], gen, dtype).To(device);
+        var v = Tensor.Randn([2, 2, 7, 8], gen, dtype).To(device);
+        Tensor? mask = null;
+        if (withMask)
+        {
+            mask = Tensor.Rand([7, 7], gen) > 0.3;
+            mask.Select(1, 0).Fill_(true);
+            mask = mask.To(device);
+        }
+        // repeat_kv: [N, G, T, D] → [N, G, r, T, D] → [N, G·r, T, D]
+        var kRep = k.Unsqueeze(2).Expand(2, 2, 3, 7, 8).Reshape(2, 6, 7, 8);
+        var vRep = v.Unsqueeze(2).Expand(2, 2, 3, 7, 8).Reshape(2, 6, 7, 8);
+        var expected = Functional.ScaledDotProductAttention(q, kRep, vRep, mask, isCausal: !withMask);
+        var actual = Functional.ScaledDotProductAttention(q, k, v, mask, isCausal: !withMask, enableGqa: true);
+        var diff = (actual.To(Device.Cpu, DType.Float64) - expected.To(Device.Cpu, DType.Float64)).Abs().Max().ToDouble();
+        Assert.True(diff <= atol, $"grouped-query attention differs from repeated heads by {diff:E2} (atol {atol:E0})");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ScaledDotProductAttention_GroupedQueryHeads_EqualRepeatedKeyValueHeads(bool withMask) =>
+        CheckGroupedQueryAttention(Device.Cpu, DType.Float64, withMask, 1e-12);
+
+    /// <summary>On CUDA without a mask libtorch ≥ 2.5 reads the shared heads in place (bf16 takes the flash kernel).</summary>
+    [GpuFact]
+    public void ScaledDotProductAttention_GroupedQueryHeads_OnCuda_EqualRepeatedKeyValueHeads()
+    {
+        CheckGroupedQueryAttention(Device.Cuda(), DType.Float32, withMask: false, 1e-5);
+        CheckGroupedQueryAttention(Device.Cuda(), DType.Float32, withMask: true, 1e-5);
+        CheckGroupedQueryAttention(Device.Cuda(), DType.BFloat16, withMask: false, 3e-2);
+    }
+
+    [Fact]
+    public void ScaledDotProductAttention_GroupedQueryHeads_NotAMultiple_IsRejected()
+    {
+        using var scope = new DisposeScope();
+        var q = Tensor.Ones(1, 5, 2, 4);
+        var kv = Tensor.Ones(1, 2, 2, 4);
+        var e = Assert.ThrowsAny<TorchException>(() => Functional.ScaledDotProductAttention(q, kv, kv, enableGqa: true));
+        Assert.Contains("multiple", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ScaledDotProductAttention_MaskTogetherWithCausal_IsRejected()
     {

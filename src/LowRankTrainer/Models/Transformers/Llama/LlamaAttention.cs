@@ -49,27 +49,13 @@ public sealed class LlamaAttention : Module
         using var v = Heads("v_proj", x, _kvHeads);
         using var qr = LlamaRotaryEmbedding.Apply(q, cos, sin);
         using var kr = LlamaRotaryEmbedding.Apply(k, cos, sin);
-        using var kAll = RepeatKv(kr, _heads / _kvHeads);
-        using var vAll = RepeatKv(v, _heads / _kvHeads);
-        using var a = Functional.ScaledDotProductAttention(qr, kAll, vAll, mask, IsTraining ? _dropout : 0, isCausal: mask is null,
-            scale: 1 / Math.Sqrt(_headDim));
+        // Grouped-query attention: the shared key/value heads go in unrepeated (no r-fold copies saved for backward
+        // where libtorch's kernels take them as they are).
+        using var a = Functional.ScaledDotProductAttention(qr, kr, v, mask, IsTraining ? _dropout : 0, isCausal: mask is null,
+            scale: 1 / Math.Sqrt(_headDim), enableGqa: true);
         using var transposed = a.Transpose(1, 2);
         using var merged = transposed.Reshape(n, t, _heads * _headDim);
         return CallChild("o_proj", merged);
-    }
-
-    /// <summary>
-    /// HF's <c>repeat_kv</c>: [N, G, T, D] → [N, G·r, T, D], head g·r + j being a copy of head g (what
-    /// <c>torch.repeat_interleave(x, r, dim=1)</c> gives); r = 1 returns a new handle to the same tensor.
-    /// </summary>
-    public static Tensor RepeatKv(Tensor x, long repeats)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        if (repeats == 1) return x.Alias();
-        var (n, g, t, dh) = (x.Size(0), x.Size(1), x.Size(2), x.Size(3));
-        using var unsqueezed = x.Unsqueeze(2);
-        using var expanded = unsqueezed.Expand(n, g, repeats, t, dh);
-        return expanded.Reshape(n, g * repeats, t, dh);
     }
 
     private Tensor Heads(string child, Tensor x, long heads)

@@ -74,15 +74,24 @@ def cmd_peak(args):
 
 
 def build_model(config_path, device):
+    """The model of an HF config.json (the file lrt builds from), randomly initialised on DEVICE, fp32, SDPA attention."""
+    import inspect
     import torch
-    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, GPT2Config, LlamaConfig
 
     with open(config_path) as f:
         raw = json.load(f)
     model_type = raw.pop("model_type")
     raw.pop("architectures", None)
     raw["use_cache"] = False
-    config = AutoConfig.for_model(model_type, **raw)
+    kwargs = dict(raw)
+    config_class = {"gpt2": GPT2Config, "llama": LlamaConfig}[model_type]
+    if model_type == "llama" and "rope_parameters" in inspect.signature(LlamaConfig.__init__).parameters:
+        # transformers 5 names RoPE's settings rope_parameters; the file keeps the 4.x keys, which lrt reads.
+        theta = kwargs.pop("rope_theta", 10000.0)
+        kwargs.pop("rope_scaling", None)
+        kwargs["rope_parameters"] = {"rope_type": "default", "rope_theta": theta}
+    config = config_class(**kwargs)
     if device == "cpu":
         model = AutoModelForCausalLM.from_config(config, attn_implementation="sdpa")
     else:

@@ -73,7 +73,7 @@ cp -a "$dotnet_root/shared/Microsoft.NETCore.App/$runtime_version" "$stage/dotne
 # --- (b) xUnit's console runner: from the NuGet cache when restored there, else the v3 flat container ---
 nupkg_dir="$HOME/.nuget/packages/xunit.runner.console/$xunit_version"
 if [ ! -d "$nupkg_dir/tools" ]; then
-    cache="$kit_dir/cache"
+    cache="$root/artifacts/nuget-cache"   # not under gpu-kit/: only the archive should be carried
     nupkg="$cache/xunit.runner.console.$xunit_version.nupkg"
     if [ ! -s "$nupkg" ]; then
         mkdir -p "$cache"

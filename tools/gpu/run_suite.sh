@@ -16,7 +16,7 @@
 #   5. runs xUnit's console runner on the three test assemblies as `dotnet test` does: each in its own process
 #      (live-handle counts are per process), the three side by side, inside the test's own folder with the test's
 #      own runtimeconfig (net10.0, invariant globalization), collection parallelism as each assembly declares it;
-#   6. writes to $OUT (default artifacts/gpu-kit/out): run_suite.log (all of this script's output), per assembly
+#   6. writes to $OUT (default artifacts/gpu-kit-out): run_suite.log (all of this script's output), per assembly
 #      <project>.xml (xUnit v2 XML) and <project>.log (the runner's console), and ends with the totals on a line of
 #      their own, "N passed, N failed, N skipped", as tools/test.sh does, after each skipped test's reason and each
 #      failed test's name.
@@ -42,7 +42,7 @@ for arg in "$@"; do
 done
 
 projects=(LowRankTrainer.Torch.Tests LowRankTrainer.Tests LowRankTrainer.Cli.Tests)
-out="${OUT:-$root/artifacts/gpu-kit/out}"
+out="${OUT:-$root/artifacts/gpu-kit-out}"   # not under gpu-kit/, which is carried
 mkdir -p "$out"
 exec > >(tee "$out/run_suite.log") 2>&1
 

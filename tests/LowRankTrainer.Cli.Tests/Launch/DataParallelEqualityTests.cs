@@ -48,7 +48,7 @@ public sealed class DataParallelEqualityTests(ITestOutputHelper output) : IDispo
               logging_steps: 5
             """);
 
-    [Fact]
+    [GlooFact]
     public void TwoProcesses_EqualOneProcessWithTheSameGlobalBatch_AndResumeAfterCtrlC()
     {
         var config = WriteConfig();

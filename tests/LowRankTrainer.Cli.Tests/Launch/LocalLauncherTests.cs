@@ -75,7 +75,7 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
         return (code, clock.Elapsed);
     }
 
-    [Fact]
+    [GlooFact]
     public void TwoRanks_FinishIntoOneRunFolder()
     {
         using var lrt = new LrtProcess(_root, "train", WriteConfig(maxSteps: 20, saveSteps: 10), "--nproc", "2");
@@ -92,7 +92,7 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("\r", lrt.Output, StringComparison.Ordinal); // through a pipe: plain lines, no progress redraws
     }
 
-    [Fact]
+    [GlooFact]
     public async Task OnATerminal_Rank0DrawsItsProgressLineInPlace()
     {
         // util-linux's script(1) gives the launcher a pseudo-terminal: rank 0 then writes to it directly and redraws one
@@ -111,7 +111,7 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("success: 200 steps", text, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [GlooFact]
     public void ARankSigkilledMidRun_FailsTheLauncherInBoundedTime_NamingBothRanks()
     {
         using var lrt = new LrtProcess(_root, "train", WriteConfig(maxSteps: 10_000_000, saveSteps: 500), "--nproc", "2");
@@ -132,7 +132,7 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
         Assert.False(LrtProcess.IsAlive(rank0));
     }
 
-    [Fact]
+    [GlooFact]
     public void SigintToTheLauncher_SavesACheckpointAndExits130()
     {
         using var lrt = new LrtProcess(_root, "train", WriteConfig(maxSteps: 10_000_000, saveSteps: 500), "--nproc", "2");
@@ -153,7 +153,7 @@ public sealed class LocalLauncherTests(ITestOutputHelper output) : IDisposable
         Assert.Single(Directory.GetDirectories(Runs));
     }
 
-    [Fact]
+    [GlooFact]
     public void ASigkilledLauncher_MakesItsRanksSaveAndStop()
     {
         using var lrt = new LrtProcess(_root, "train", WriteConfig(maxSteps: 10_000_000, saveSteps: 500), "--nproc", "2");

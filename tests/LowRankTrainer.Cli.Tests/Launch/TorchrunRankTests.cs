@@ -34,7 +34,7 @@ public sealed class TorchrunRankTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_root, "runs")));
     }
 
-    [Fact]
+    [GlooFact]
     public void AGroupThatNeverForms_FailsTheJoinInOneLineWithinDdpTimeout()
     {
         // Rank 1 of 2 looking for a store nobody serves: a port that was free a moment ago.

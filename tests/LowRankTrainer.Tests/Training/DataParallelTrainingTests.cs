@@ -23,7 +23,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-6;
 
-    [Theory]
+    [GlooTheory]
     [InlineData("full fine-tuning")]
     [InlineData("lora + head")]
     [InlineData("lora_sb + head")]
@@ -61,7 +61,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         AssertSameWeights(single.RunDirectory, ranks[0].RunDirectory, scenario);
     }
 
-    [Fact]
+    [GlooFact]
     public void TwoRanksWithEvalCheckpointsAndResume_LeaveNoHandleBehind()
     {
         // Both ranks' handles count here (one process): the collectives' temporaries and the per-step agreement
@@ -81,7 +81,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal(baseline, Tensor.LiveCount);
     }
 
-    [Fact]
+    [GlooFact]
     public void ARankThatInitialisesDifferently_TrainsFromRank0sInit()
     {
         // Rank 1 draws another base and adapter (train.seed 99; same data order): the start-of-run broadcast replaces
@@ -96,7 +96,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         AssertSameWeights(single.RunDirectory, ranks[0].RunDirectory, "lora");
     }
 
-    [Fact]
+    [GlooFact]
     public void StopRequestedOnOneRank_StopsBothAtTheSameStep_AndResumingEqualsAStraightRun()
     {
         using var tiny = new TinyRun();
@@ -126,7 +126,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         AssertSameWeights(straight[0].RunDirectory, single.RunDirectory, "full");
     }
 
-    [Fact]
+    [GlooFact]
     public void ANonFiniteLossOnOneRank_SkipsTheStepOnBoth_AsOneProcessSkipsIt()
     {
         using var tiny = new TinyRun();
@@ -142,7 +142,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         AssertSameWeights(single.RunDirectory, ranks[0].RunDirectory, "full");
     }
 
-    [Fact]
+    [GlooFact]
     public void ARankThatFails_StopsTheOtherWithAClearMessage_WithinBoundedTime()
     {
         using var tiny = new TinyRun();
@@ -166,7 +166,7 @@ public class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal("failed", summary.RootElement.GetProperty("status").GetString());
     }
 
-    [Fact]
+    [GlooFact]
     public void ARankThatHangs_FailsTheOtherAfterDdpTimeout()
     {
         // Rank 1 stalls for 8 s after step 3 (alive, its connections open): rank 0 must give up after train.ddp_timeout

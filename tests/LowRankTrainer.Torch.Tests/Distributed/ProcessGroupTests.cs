@@ -48,10 +48,10 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
         })).ToArray());
     }
 
-    [Fact]
+    [GlooFact]
     public void IsAvailable_InThisBuild() => Assert.True(ProcessGroup.IsAvailable, "the shim was built without c10d Gloo (libgloo-dev missing?)");
 
-    [Theory]
+    [GlooTheory]
     [InlineData(false)]
     [InlineData(true)]
     public void AllReduce_SumsOrAveragesEveryTensorAcrossRanks(bool mean)
@@ -75,7 +75,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [GlooFact]
     public void AllReduce_InSmallBuckets_EqualsOneBucket()
     {
         // A 64-byte cap splits 40 float32 tensors of 10 elements (40 bytes each) into one bucket per tensor.
@@ -99,7 +99,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [GlooFact]
     public void Broadcast_CopiesTheRootsTensorsToEveryRank_AndBarrierReturns()
     {
         var results = OnRanks(2, (rank, group) =>
@@ -117,7 +117,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [GlooFact]
     public void ARankThatNeverComes_FailsTheJoinWithinTheTimeout()
     {
         var watch = Stopwatch.StartNew();
@@ -127,7 +127,7 @@ public class ProcessGroupTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("rank 0 of 2 joining the c10d group at 127.0.0.1:", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [GlooFact]
     public void ARankThatLeaves_FailsTheOthersCollectiveInsteadOfHanging()
     {
         var port = ProcessGroup.FreeLoopbackPort();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LowRankTrainer.Checkpoints.Safetensors;
+using LowRankTrainer.Models.Transformers;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
 
@@ -39,8 +40,38 @@ public static class AdapterCheckpoint
         Directory.CreateDirectory(folder);
         var entries = Entries(adapted).Select(e => new KeyValuePair<string, Tensor>(e.Key, e.Slot.Value));
         SafetensorsWriter.Write(Path.Combine(folder, WeightsFile), entries, new Dictionary<string, string> { ["format"] = "pt" });
-        var json = PeftConfigJson.Write(adapted.Method, adapted.Options).ToJsonString(Indented);
-        File.WriteAllText(Path.Combine(folder, ConfigFile), json + "\n");
+        var config = PeftConfigJson.Write(adapted.Method, adapted.Options);
+        // PEFT sets fan_in_fan_out for Conv1D targets (GPT-2's) itself, with a warning when the config says otherwise; the
+        // adapter tensors are the same either way (they act on (d_out, d_in) here, and PEFT's on x the same way).
+        if (config.ContainsKey("fan_in_fan_out") && StoredTransposedInHf(adapted)) config["fan_in_fan_out"] = true;
+        File.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJsonString(Indented) + "\n");
+    }
+
+    /// <summary>
+    /// Whether every adapted layer is one that the model's Hugging Face checkpoint stores transposed (GPT-2's Conv1D,
+    /// <see cref="TransformerModel.IsTransposedInHf"/>): PEFT's <c>fan_in_fan_out</c> for such targets.
+    /// </summary>
+    public static bool StoredTransposedInHf(AdapterModel adapted)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        return adapted.Model is TransformerModel t && adapted.Layers.Count > 0 && adapted.Layers.All(l => t.IsTransposedInHf(l.Name + ".weight"));
+    }
+
+    /// <summary>
+    /// The keys under which PEFT's own files repeat a shared tensor, mapped to its shared key: PEFT saves the tuner's
+    /// state dict filtered by the method's prefix, and every layer reaches the shared buffers (RandLoRA's
+    /// <c>randlora_A</c>/<c>randlora_B</c> <c>BufferDict</c>) too, so besides <c>base_model.randlora_A</c> the file holds
+    /// <c>base_model.model.&lt;module&gt;.randlora_A</c> for each adapted module (copies: safetensors stores no aliases).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SharedCopyKeys(AdapterModel adapted)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        var copies = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (shared, _) in adapted.Shared)
+        {
+            foreach (var (layer, _) in adapted.Layers) copies[KeyPrefix + layer + "." + shared] = SharedKeyPrefix + shared;
+        }
+        return copies;
     }
 
     /// <summary>
@@ -78,8 +109,12 @@ public static class AdapterCheckpoint
     }
 
     /// <summary>Copies the tensors of <paramref name="folder"/>'s <c>adapter_model.safetensors</c> into the adapter, in place.</summary>
+    /// <remarks>
+    /// Besides the keys <see cref="Save"/> writes, a file may hold PEFT's per-layer copies of the shared tensors
+    /// (<see cref="SharedCopyKeys"/>): each must equal the shared tensor, and stands in for it when the file lacks it.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The adapter is merged.</exception>
-    /// <exception cref="LoadStateDictException">A key is missing, unexpected, or has the wrong shape; nothing is copied.</exception>
+    /// <exception cref="LoadStateDictException">A key is missing, unexpected, or has the wrong shape, or a copy of a shared tensor differs from it; nothing is copied.</exception>
     public static void LoadWeights(AdapterModel adapted, string folder)
     {
         ArgumentNullException.ThrowIfNull(adapted);
@@ -89,17 +124,35 @@ public static class AdapterCheckpoint
         try
         {
             var targets = Entries(adapted);
-            var expected = targets.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
-            var missing = targets.Where(t => !file.ContainsKey(t.Key)).Select(t => t.Key).ToList();
-            var unexpected = file.Keys.Where(k => !expected.Contains(k)).Order(StringComparer.Ordinal).ToList();
-            var mismatched = targets.Where(t => file.TryGetValue(t.Key, out var v) && !v.Shape.AsSpan().SequenceEqual(t.Slot.Value.Shape))
-                                    .Select(t => new ShapeMismatch(t.Key, t.Slot.Value.Shape, file[t.Key].Shape)).ToList();
+            var slots = targets.ToDictionary(t => t.Key, t => t.Slot, StringComparer.Ordinal);
+            var copies = SharedCopyKeys(adapted);
+            // Where each saved key loads from: itself, or for a shared tensor the file lacks, its first per-layer copy.
+            var source = targets.ToDictionary(t => t.Key, t => t.Key, StringComparer.Ordinal);
+            foreach (var (copy, shared) in copies.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                if (!file.ContainsKey(shared) && file.ContainsKey(copy) && source[shared] == shared) source[shared] = copy;
+            }
+            var missing = targets.Where(t => !file.ContainsKey(source[t.Key])).Select(t => t.Key).ToList();
+            var unexpected = file.Keys.Where(k => !slots.ContainsKey(k) && !copies.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+            var mismatched = new List<ShapeMismatch>();
+            foreach (var (key, value) in file)
+            {
+                var owner = slots.ContainsKey(key) ? key : copies.GetValueOrDefault(key);
+                if (owner is not null && !value.Shape.AsSpan().SequenceEqual(slots[owner].Value.Shape)) mismatched.Add(new ShapeMismatch(key, slots[owner].Value.Shape, value.Shape));
+            }
             if (missing.Count > 0 || unexpected.Count > 0 || mismatched.Count > 0)
             {
                 throw new LoadStateDictException($"adapter ({adapted.Method.Name})", missing, unexpected, mismatched);
             }
+            foreach (var (copy, shared) in copies)
+            {
+                if (file.TryGetValue(copy, out var c) && !c.ValueEquals(file[source[shared]]))
+                {
+                    throw new LoadStateDictException($"adapter ({adapted.Method.Name}): {copy} is a per-layer copy of the shared {shared} but holds other values");
+                }
+            }
             using var noGrad = Autograd.NoGrad();
-            foreach (var (key, slot) in targets) slot.Value.Copy_(file[key]);
+            foreach (var (key, slot) in targets) slot.Value.Copy_(file[source[key]]);
         }
         finally
         {

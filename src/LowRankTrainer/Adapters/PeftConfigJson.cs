@@ -23,12 +23,14 @@ public static class PeftConfigJson
             ["revision"] = null,
             ["inference_mode"] = true,
             ["target_modules"] = options.TargetRegex is { } r ? JsonValue.Create(r) : Strings(options.TargetModules),
-            ["exclude_modules"] = options.ExcludeRegex is { } x ? JsonValue.Create(x) : options.ExcludeModules.Count > 0 ? Strings(options.ExcludeModules) : null,
             ["layers_to_transform"] = options.LayersToTransform.Count > 0 ? new JsonArray(options.LayersToTransform.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()) : null,
             ["layers_pattern"] = options.LayersPattern.Count > 0 ? Strings(options.LayersPattern) : null,
             ["modules_to_save"] = options.ModulesToSave.Count > 0 ? Strings(options.ModulesToSave) : null,
             ["bias"] = options.Bias switch { AdapterBias.All => "all", AdapterBias.AdapterOnly => method.Name + "_only", _ => "none" },
         };
+        // Only when set: not every PEFT config has the field (RandLoraConfig in PEFT 0.21 does not, and warns about an unknown key).
+        if (options.ExcludeRegex is { } x) config["exclude_modules"] = x;
+        else if (options.ExcludeModules.Count > 0) config["exclude_modules"] = Strings(options.ExcludeModules);
         method.WriteConfig(options, config);
         return config;
     }

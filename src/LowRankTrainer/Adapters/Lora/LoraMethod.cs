@@ -51,7 +51,14 @@ public sealed class LoraMethod : IAdapterMethod
     }
 
     /// <inheritdoc/>
-    /// <exception cref="NotSupportedException">The config asks for a LoRA variant not implemented here (DoRA, a LoRA bias, fan_in_fan_out, another init).</exception>
+    /// <remarks>
+    /// Two of PEFT's fields are accepted and do not change the options, since neither changes what the saved tensors mean:
+    /// <c>fan_in_fan_out: true</c> (PEFT sets it for a Conv1D target, GPT-2's; here those layers are Linear, weight
+    /// (d_out, d_in), converted on load, and <c>lora_A</c> (r, d_in) / <c>lora_B</c> (d_out, r) have the same shapes and
+    /// meaning either way) and <c>init_lora_weights: false</c> (random B; the init is replaced by the loaded weights, so it
+    /// reads as the default init).
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The config asks for a LoRA variant not implemented here (DoRA, a LoRA bias, an init that changes the base such as PiSSA, target_parameters, layer_replication, aLoRA, KaSA, VeLoRA, MonteCLoRA, BD-LoRA).</exception>
     public AdapterOptions ReadConfig(JsonObject config, AdapterOptions common)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -63,13 +70,22 @@ public sealed class LoraMethod : IAdapterMethod
         o = config["init_lora_weights"] switch
         {
             null => o,
-            var n when n.GetValueKind() == System.Text.Json.JsonValueKind.True => o with { Init = LoraInit.KaimingUniform },
+            var n when n.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => o with { Init = LoraInit.KaimingUniform },
             var n when n.GetValueKind() == System.Text.Json.JsonValueKind.String && n.GetValue<string>() == "gaussian" => o with { Init = LoraInit.Gaussian },
-            var n => throw new NotSupportedException($"init_lora_weights {n.ToJsonString()} is not supported (true or \"gaussian\")"),
+            var n => throw new NotSupportedException($"init_lora_weights {n.ToJsonString()} is not supported (true, false or \"gaussian\")"),
         };
-        foreach (var key in new[] { "use_dora", "lora_bias", "fan_in_fan_out" })
+        foreach (var key in new[] { "use_dora", "lora_bias" })
         {
             if (config[key] is { } flag && flag.GetValueKind() == System.Text.Json.JsonValueKind.True) throw new NotSupportedException($"{key}: true is not supported");
+        }
+        // PEFT (0.21) features that change which tensors exist or how the forward runs — LoRA on raw parameters, duplicated
+        // layers, activated LoRA, and the KaSA, VeLoRA, MonteCLoRA and BD-LoRA variants; null (or empty, or false) when unused.
+        foreach (var key in new[] { "target_parameters", "layer_replication", "alora_invocation_tokens", "kasa_config", "velora_config", "monteclora_config", "use_bdlora" })
+        {
+            if (config[key] is { } used && used is not JsonArray { Count: 0 } && used.GetValueKind() != System.Text.Json.JsonValueKind.False)
+            {
+                throw new NotSupportedException($"{key} is not supported (got {used.ToJsonString()})");
+            }
         }
         return o with { RankPattern = PeftConfigJson.ReadPattern<int>(config["rank_pattern"]), AlphaPattern = PeftConfigJson.ReadPattern<double>(config["alpha_pattern"]) };
     }

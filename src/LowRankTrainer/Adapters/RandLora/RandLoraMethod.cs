@@ -10,7 +10,8 @@ namespace LowRankTrainer.Adapters.RandLora;
 /// which trains λ (r×n) and γ (n×m). Checkpoint keys: <c>base_model.model.&lt;module&gt;.randlora_lambda</c>,
 /// <c>….randlora_gamma</c>, and with <c>save_projection</c> the bases once as <c>base_model.randlora_A</c> /
 /// <c>randlora_B</c>. Config fields are PEFT's (<c>r</c>, <c>randlora_alpha</c>, <c>randlora_dropout</c>,
-/// <c>projection_prng_key</c>, <c>save_projection</c>, <c>sparse</c>, <c>very_sparse</c>) plus <c>randlora_scaling</c>.
+/// <c>projection_prng_key</c>, <c>save_projection</c>, <c>sparse</c>, <c>very_sparse</c>) plus <c>randlora_scaling: paper</c> when
+/// the paper's scaling is used (absent: PEFT's). The mapping to PEFT's files is in <c>RandLora/README.md</c>.
 /// </summary>
 public sealed class RandLoraMethod : IAdapterMethod
 {
@@ -50,7 +51,9 @@ public sealed class RandLoraMethod : IAdapterMethod
         config["r"] = o.R;
         config["randlora_alpha"] = o.Alpha;
         config["randlora_dropout"] = o.Dropout;
-        config["randlora_scaling"] = o.Scaling == RandLoraScaling.Paper ? "paper" : "peft";
+        // Not a PEFT field: written only for the paper's scaling, so that a PEFT-scaled adapter's config is exactly PEFT's
+        // (PEFT drops unknown keys with a warning; it cannot apply the paper's per-layer 2/√n, so such an adapter only reloads here).
+        if (o.Scaling == RandLoraScaling.Paper) config["randlora_scaling"] = "paper";
         config["projection_prng_key"] = o.ProjectionPrngKey;
         config["save_projection"] = o.SaveProjection;
         config["sparse"] = o.Sparse;
@@ -60,7 +63,12 @@ public sealed class RandLoraMethod : IAdapterMethod
     }
 
     /// <inheritdoc/>
-    /// <exception cref="NotSupportedException">The config asks for fan_in_fan_out, init_weights false or an unknown scaling.</exception>
+    /// <remarks>
+    /// PEFT's <c>fan_in_fan_out: true</c> (set for a Conv1D target, GPT-2's) and <c>init_weights: false</c> (random λ) are
+    /// accepted without changing the options: λ (r, n) and γ (n, m) do not depend on the base's storage order (m and M
+    /// are the layer's min and max dimension either way), and the init is replaced by the loaded weights.
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The config asks for an unknown scaling.</exception>
     public AdapterOptions ReadConfig(JsonObject config, AdapterOptions common)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -78,8 +86,6 @@ public sealed class RandLoraMethod : IAdapterMethod
             "paper" => o with { Scaling = RandLoraScaling.Paper },
             var v => throw new NotSupportedException($"randlora_scaling '{v}' is not supported (peft or paper)"),
         };
-        if (config["fan_in_fan_out"] is { } f && f.GetValueKind() == System.Text.Json.JsonValueKind.True) throw new NotSupportedException("fan_in_fan_out: true is not supported");
-        if (config["init_weights"] is { } iw && iw.GetValueKind() == System.Text.Json.JsonValueKind.False) throw new NotSupportedException("init_weights: false is not supported");
         return o;
     }
 }

@@ -86,7 +86,6 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var clock = Stopwatch.StartNew();
         var createdAt = _options.Clock();
         var t = config.Train;
-        if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': the trainer runs on the CPU only so far");
         if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
         var adapterOptions = AdapterConfigMapper.ToOptions(config.Adapter, t.Seed);
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
@@ -103,6 +102,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             var path => path,
         };
         var dp = new DataParallel(_options.ProcessGroup);
+        var runDevice = RunDevice.Start(t, dp.WorldSize);
 
         TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
         using var generator = new Generator(unchecked((ulong)t.Seed));
@@ -130,7 +130,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             (embedding, embedder) = objective;
         }
         var loss = new LossFunction(config.Loss, t.Seed);
-        var precision = new MixedPrecision(t.Dtype, Device.Parse(t.Device));
+        var precision = new MixedPrecision(t.Dtype, runDevice.Device);
         // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
@@ -146,6 +146,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             // The summed gradients are one full-size tensor per target; injection has consumed them, so they do not stay for the run.
             initContext?.Dispose();
         }
+        // Built and injected on the CPU (bit-identical to a CPU run's start), moved before anything holds its tensors.
+        runDevice.MoveModel(model);
         var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
         if (embedder is not null)
         {
@@ -185,6 +187,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var interactive = dp.IsMain && (_options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected));
         var progress = new ConsoleProgress(dp.IsMain ? console : TextWriter.Null, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
+        if (runDevice.IsCuda) progress.Line($"device: {runDevice.Device}");
         if (dp.IsDistributed) progress.Line($"data parallel: {dp.WorldSize} ranks (c10d Gloo); rank 0 writes the run folder");
         if (precision.Name != "fp32") progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32");
         foreach (var line in modelLines) progress.Line(line);
@@ -240,11 +243,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             }
             lastEval = result;
             lastEvalStep = step;
-            metrics.Write(new MetricsEntry
+            metrics.Write(runDevice.WithPeakMemory(new MetricsEntry
             {
                 Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalF1 = result.MacroF1, EvalAccuracyByDim = result.AccuracyByDim,
                 EvalAccuracyByLayerDim = result.AccuracyByLayerDim, EvalMetrics = result.Metrics, EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
-            });
+            }));
             var byDim = result.AccuracyByDim is { } accuracies
                 ? "; by dim " + string.Join(", ", accuracies.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value:P2}")))
                 : "";
@@ -302,7 +305,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     {
                         value = embedding is not null
                             ? embedding.Compute(batch.Inputs, step + 1, micro)
-                            : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
+                            : loss.Compute(model.Forward(runDevice.On(batch.Inputs)), runDevice.On(batch.Targets), step: step + 1);
                     }
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))
@@ -334,6 +337,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 optimizer.ZeroGrad();
                 stepClock.Stop();
                 step++;
+                runDevice.StepDone(step);
                 if (skipStep)
                 {
                     progress.Line($"step {step}: non-finite loss or gradient; step skipped ({watchdog.SkippedSteps} so far, train.on_nonfinite: skip_step)");
@@ -353,6 +357,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                         Step = step, Epoch = Epoch(), Loss = windowSteps > 0 ? windowLossSum / windowSteps : null, LearningRate = lr, GradNorm = double.IsFinite(gradNorm) ? gradNorm : null,
                         SamplesPerSecond = windowSamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9), ElapsedSeconds = clock.Elapsed.TotalSeconds,
                     };
+                    entry = runDevice.WithPeakMemory(entry);
                     metrics.Write(entry);
                     progress.Log(entry, Eta());
                     (windowLoss, windowSteps, windowSamples) = (0, 0, 0);
@@ -406,6 +411,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
         {
+            runDevice.Finish();
             progress.Finish();
             try
             {
@@ -417,6 +423,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             }
             throw;
         }
+        runDevice.Finish();
         progress.Finish();
         var summary = WriteSummary(status, null);
         // No rank leaves before rank 0 has written everything: leaving closes connections rank 0 may still use.
@@ -424,12 +431,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var accuracy = summary.EvalAccuracy is { } acc ? string.Create(CultureInfo.InvariantCulture, $", eval accuracy {acc:P2}") : "";
         // A run stopped before its first logged step has no train loss yet.
         var trainLoss = summary.TrainLoss is { } l ? string.Create(CultureInfo.InvariantCulture, $"; train loss {l:F4}") : "";
+        var gpu = runDevice.Peak() is { } peak ? $"; {peak}" : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}"));
+            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}{gpu}"));
         return new TrainResult(runDir, summary, lastCheckpoint);
 
         RunSummary WriteSummary(string outcome, string? error)
         {
+            var gpuPeak = runDevice.Peak();
             var summary = new RunSummary
             {
                 Status = outcome, ErrorMsg = error, RunName = runName, CreatedAt = createdAt, ResumedFrom = resumeFrom,
@@ -443,7 +452,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,
                 RssAtTrainStartBytes = rssAtTrainStart, PeakRssBytes = ProcessMemory.PeakResidentBytes(),
                 HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
-                SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null,
+                SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null, Device = runDevice.Device.ToString(),
+                GpuMemPeakAllocMib = gpuPeak?.PeakAllocatedMib, GpuMemPeakReservedMib = gpuPeak?.PeakReservedMib,
             };
             if (!dp.IsMain) return summary;
             AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());

@@ -207,7 +207,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("eval:\n  eval_strategy: epochs\n", "eval.eval_strategy must be one of no, steps, epoch (got 'epochs'; did you mean 'epoch'?)")]
     [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, brown_pairs, synthetic_linear (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
     [InlineData("loss:\n  name: crossentropy\n", "loss.name must be one of cross_entropy, mse (got 'crossentropy'; did you mean 'cross_entropy'?)")]
-    [InlineData("train:\n  device: gpu\n", "train.device must be cpu, cuda or cuda:N (got 'gpu')")]
+    [InlineData("train:\n  device: gpu\n", "train.device must be auto, cpu, cuda or cuda:N (got 'gpu')")]
     public void BadChoice_IsReportedAtTheKey_WithDidYouMean(string yaml, string message)
     {
         var path = _files.Write("a.yaml", yaml);
@@ -219,6 +219,8 @@ public sealed class ConfigErrorTests : IDisposable
     [Theory]
     [InlineData("cuda")]
     [InlineData("cuda:1")]
+    [InlineData("auto")]
+    [InlineData("cpu")]
     public void CudaDevices_AreValid(string device)
     {
         var path = _files.Write("a.yaml", $"train:\n  device: {device}\n");

@@ -162,7 +162,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var counts = ParameterSummary.Of(model);
         using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
         var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
-        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator, adapter);
+        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator, adapter, runDevice.Device);
         if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && (modulesToSave.Count > 0 || adapter is not null))
         {
             throw new ArgumentException($"{resumeFrom} was trained on a frozen base initialised with train.seed {savedSeed}; " +
@@ -269,12 +269,12 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             };
             if (adapter is not null)
             {
-                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, adapter, optimizer, scheduler, generator, state);
+                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, adapter, optimizer, scheduler, generator, state, runDevice.Device);
             }
             else
             {
                 using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
-                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state);
+                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state, runDevice.Device);
             }
             TrainingCheckpoint.Rotate(checkpointsDir, config.Checkpoint.SaveTotalLimit);
             progress.Line($"step {step}: saved {lastCheckpoint}");

@@ -111,6 +111,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("train:\n  max_grad_norm: -1\n", "train.max_grad_norm must be >= 0 (0 disables clipping) (got -1)")]
     [InlineData("train:\n  adam_beta2: 1\n", "train.adam_beta2 must be in [0, 1) (got 1)")]
     [InlineData("model:\n  num_classes: 0\n", "model.num_classes must be >= 1 (got 0)")]
+    [InlineData("train:\n  empty_cache_steps: -1\n", "train.empty_cache_steps must be null or >= 0 (0 or null: never) (got -1)")]
     public void Ranges_AreChecked_AtLine2Column3(string yaml, string message)
     {
         var path = _files.Write("a.yaml", yaml);
@@ -221,7 +222,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("cuda:1")]
     [InlineData("auto")]
     [InlineData("cpu")]
-    public void CudaDevices_AreValid(string device)
+    public void Devices_AreValid(string device)
     {
         var path = _files.Write("a.yaml", $"train:\n  device: {device}\n");
         Assert.Equal(device, ConfigTestFiles.Valid(path).Train.Device);

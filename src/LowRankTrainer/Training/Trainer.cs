@@ -64,6 +64,9 @@ namespace LowRankTrainer.Training;
 /// <c>model.safetensors</c>; resume rebuilds the base from the seed and loads the adapter.
 /// LoRA-SB (Ponkshe, Singhal et al. 2024) first estimates gradients on the first
 /// <c>adapter.lora_sb_num_samples</c> training samples (<see cref="GradientEstimate"/>) on a fresh run only.</item>
+/// <item>Device (<c>train.device</c> auto | cpu | cuda | cuda:N; <see cref="RunDevice"/>): the model is built and its adapter
+/// injected on the CPU, then moved before the optimizer exists; batches move per step; CUDA runs log peak GPU memory and
+/// empty the allocator's cache every <c>train.empty_cache_steps</c> steps and at the end.</item>
 /// <item>Data parallelism (<see cref="TrainerOptions.ProcessGroup"/>; <c>lrt train --nproc N</c>): W ranks each take
 /// <c>per_device_train_batch_size</c> samples of every global batch, average their gradients over c10d Gloo (agreeing in
 /// the same all-reduce on a non-finite loss and a stop request) and sum their loss shares when it is logged; rank 0

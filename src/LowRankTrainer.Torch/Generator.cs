@@ -11,7 +11,11 @@ public sealed unsafe class Generator : IDisposable
 {
     private nint _handle;
 
-    private Generator(nint handle) => _handle = handle;
+    private Generator(nint handle, Device device)
+    {
+        _handle = handle;
+        Device = device;
+    }
 
     /// <summary>A new generator for <paramref name="device"/>, seeded with <paramref name="seed"/>.</summary>
     public Generator(ulong seed, Device device = default)
@@ -19,14 +23,18 @@ public sealed unsafe class Generator : IDisposable
         nint h;
         ShimLibrary.Check(NativeMethods.ts_generator_new((int)device.Type, device.Index, seed, &h));
         _handle = h;
+        Device = device;
     }
+
+    /// <summary>The device whose random streams this generator drives (a CPU generator draws on the host only).</summary>
+    public Device Device { get; }
 
     /// <summary>A handle on the device's default generator (the one <see cref="TorchRuntime.ManualSeed"/> seeds).</summary>
     public static Generator Default(Device device = default)
     {
         nint h;
         ShimLibrary.Check(NativeMethods.ts_generator_default((int)device.Type, device.Index, &h));
-        return new Generator(h);
+        return new Generator(h, device);
     }
 
     internal nint Handle => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(Generator));

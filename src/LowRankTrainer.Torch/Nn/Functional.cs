@@ -80,11 +80,23 @@ public static unsafe class Functional
     /// <summary>
     /// Inverted dropout (Srivastava et al. 2014): in training, y = x ⊙ m/(1−p) with m ~ Bernoulli(1−p),
     /// so E[y] = x; otherwise y = x (a new handle). A <paramref name="generator"/> makes the mask
-    /// reproducible (on CPU it gives what torch.manual_seed + F.dropout gives).
+    /// reproducible (on CPU it gives what torch.manual_seed + F.dropout gives). A generator on another device than
+    /// <paramref name="input"/> (a model's CPU generator in a run moved to a GPU) draws the mask where it lives and the
+    /// mask is copied over, so the masks are those of the same run on the CPU.
     /// </summary>
     public static Tensor Dropout(Tensor input, double p = 0.5, bool training = true, Generator? generator = null)
     {
         if (p is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(p), p, "dropout probability must be in [0, 1]");
+        ArgumentNullException.ThrowIfNull(input);
+        if (generator is not null && training && p > 0 && generator.Device.Type != input.Device.Type)
+        {
+            // libtorch refuses a CPU generator for a CUDA tensor. Dropout of ones is the scaled mask m/(1−p) exactly
+            // (1·x = x), drawn from the same stream in the same order as the CPU kernel would for the input itself.
+            using var ones = Tensor.Ones(input.Shape, input.DType, generator.Device);
+            using var mask = Dropout(ones, p, training, generator);
+            using var onDevice = mask.To(input.Device);
+            return input * onDevice;
+        }
         nint r;
         return Wrap(NativeMethods.ts_dropout(H(input), p, training ? 1 : 0, generator?.Handle ?? 0, &r), r);
     }

@@ -181,6 +181,7 @@ internal static class ConfigSchema
             F<TrainConfig, int>("seed", ValueKind.Int, r => r.Seed, (r, v) => r with { Seed = v }),
             F<TrainConfig, int?>("data_seed", ValueKind.NullableInt, r => r.DataSeed, (r, v) => r with { DataSeed = v }),
             F<TrainConfig, string>("device", ValueKind.String, r => r.Device, (r, v) => r with { Device = v }),
+            F<TrainConfig, int?>("empty_cache_steps", ValueKind.NullableInt, r => r.EmptyCacheSteps, (r, v) => r with { EmptyCacheSteps = v }),
             F<TrainConfig, int?>("num_threads", ValueKind.NullableInt, r => r.NumThreads, (r, v) => r with { NumThreads = v }),
             F<TrainConfig, string?>("resume_from_checkpoint", ValueKind.NullableString, r => r.ResumeFromCheckpoint, (r, v) => r with { ResumeFromCheckpoint = v }),
             F<TrainConfig, string>("on_nonfinite", ValueKind.String, r => r.OnNonfinite, (r, v) => r with { OnNonfinite = v }),

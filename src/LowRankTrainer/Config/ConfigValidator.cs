@@ -189,13 +189,14 @@ internal sealed partial class ConfigValidator
         Range(t.WarmupSteps >= 0, "train.warmup_steps", ">= 0", t.WarmupSteps);
         Range(t.WarmupRatio is >= 0 and < 1, "train.warmup_ratio", "in [0, 1)", t.WarmupRatio);
         Range(t.NumThreads is null or >= 1, "train.num_threads", "null or >= 1", t.NumThreads);
+        Range(t.EmptyCacheSteps is null or >= 0, "train.empty_cache_steps", "null or >= 0 (0 or null: never)", t.EmptyCacheSteps);
         Choice("train.on_nonfinite", t.OnNonfinite, [.. Training.NonFiniteWatchdog.Policies]);
         Range(t.MaxSkippedSteps >= 0, "train.max_skipped_steps", ">= 0", t.MaxSkippedSteps);
         Range(t.DdpTimeout >= 1, "train.ddp_timeout", ">= 1 (seconds)", t.DdpTimeout);
         Choice("train.dtype", t.Dtype, [.. Training.MixedPrecision.Choices]);
         if (!DevicePattern().IsMatch(t.Device))
         {
-            Add("train.device", ConfigErrorCodes.InvalidChoice, $"train.device must be cpu, cuda or cuda:N (got '{t.Device}')");
+            Add("train.device", ConfigErrorCodes.InvalidChoice, $"train.device must be {Training.TrainingDevice.Choices} (got '{t.Device}')");
         }
         if (t.WarmupSteps > 0 && t.WarmupRatio > 0)
         {
@@ -210,14 +211,15 @@ internal sealed partial class ConfigValidator
         {
             Add("train.nesterov", ConfigErrorCodes.Conflict, $"train.nesterov needs train.optim sgd and train.momentum > 0 (got optim {t.Optim}, momentum {Format(t.Momentum)})");
         }
-        if (t.Optim == "adamw_torch_fused" && t.Device != "cpu" && DevicePattern().IsMatch(t.Device))
+        // auto is checked when it is resolved (TrainingDevice.CheckSupported): only then is it known to mean a GPU.
+        if (t.Optim == "adamw_torch_fused" && t.Device is not ("cpu" or "auto") && DevicePattern().IsMatch(t.Device))
         {
             Add("train.optim", ConfigErrorCodes.Conflict,
                 $"train.optim adamw_torch_fused runs on the CPU only, but train.device is {t.Device} (at {At("train.device")}); use adamw_torch");
         }
     }
 
-    [GeneratedRegex(@"^(cpu|cuda|cuda:\d+)$")]
+    [GeneratedRegex(@"^(auto|cpu|cuda|cuda:\d+)$")]
     private static partial Regex DevicePattern();
 
     private ConfigLocation At(string path)

@@ -67,8 +67,18 @@ public sealed record TrainConfig
     /// <summary>Seed of the data order (defaults to <see cref="Seed"/>).</summary>
     public int? DataSeed { get; init; }
 
-    /// <summary><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
-    public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// <c>auto</c> (<c>cuda:0</c> where libtorch sees a GPU, else the CPU; HF Trainer's choice), <c>cpu</c>, <c>cuda</c> or
+    /// <c>cuda:N</c>. An explicit CUDA device that is missing is an error, never a fall-back; see <see cref="Training.TrainingDevice"/>.
+    /// </summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>
+    /// On CUDA, return the caching allocator's unused blocks to the driver every N optimizer steps (HF's
+    /// <c>torch_empty_cache_steps</c>); null or 0: never (the cache is emptied once when training ends). It lowers the
+    /// reserved peak that other processes see at some speed cost; it does not lower what the run itself allocates.
+    /// </summary>
+    public int? EmptyCacheSteps { get; init; }
 
     /// <summary>Intra-op CPU threads (defaults to LRT_NUM_THREADS or the processor count).</summary>
     public int? NumThreads { get; init; }

@@ -86,13 +86,13 @@ public sealed class RunModel : IDisposable
     /// <param name="log">Receives a line about a loaded pretrained base.</param>
     /// <exception cref="ArgumentException">The config does not describe a model the data fits, or the adapter does not fit the model.</exception>
     /// <exception cref="InvalidDataException">The saved weights do not fit the rebuilt model; the message names the folder and the tensors.</exception>
-    /// <exception cref="NotSupportedException"><c>train.device</c> is not the CPU.</exception>
     public static RunModel Open(RunLocation location, ExperimentConfig config, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(config);
         var t = config.Train;
-        if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': runs are rebuilt on the CPU only so far");
+        // Rebuilt on the CPU whatever train.device the run trained on: its files hold host tensors, and evaluating or
+        // exporting a run must work on a machine without the GPU it trained on.
         var adapterOptions = AdapterConfigMapper.ToOptions(config.Adapter, t.Seed);
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
 

@@ -101,6 +101,15 @@ public sealed record RunSummary
     /// </summary>
     public long? PeakHeapBytes { get; init; }
 
+    /// <summary>The device the run trained on (<c>train.device</c> resolved: <c>cpu</c>, <c>cuda:0</c>, …).</summary>
+    public string? Device { get; init; }
+
+    /// <summary>CUDA runs: peak MiB allocated by tensors during the run (<c>torch.cuda.max_memory_allocated</c>); null on the CPU.</summary>
+    public double? GpuMemPeakAllocMib { get; init; }
+
+    /// <summary>CUDA runs: peak MiB reserved by the caching allocator during the run (<c>torch.cuda.max_memory_reserved</c>); null on the CPU.</summary>
+    public double? GpuMemPeakReservedMib { get; init; }
+
     /// <summary>Parameters that were trained.</summary>
     public long NumTrainableParams { get; init; }
 

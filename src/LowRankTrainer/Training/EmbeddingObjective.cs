@@ -134,18 +134,24 @@ public sealed class EmbeddingObjective
             return loss(a, p);
         }
         var (anchors, positives) = TwoViews.Make(inputs, _seed, step, micro);
-        return loss(_embedder.EmbedLayers(anchors), _embedder.EmbedLayers(positives));
+        return loss(Embed(anchors), Embed(positives));
     }
 
     /// <summary>
     /// The per-layer embeddings of both columns of text pairs [N, 2, T], from one forward pass over the 2N texts
     /// (anchors first), each layer's [2N, d] then cut into anchors [N, d] and positives [N, d].
     /// </summary>
+    /// <summary>
+    /// The layers' embeddings of <paramref name="inputs"/>, moved first to the model's device. Views are augmented where the
+    /// batch is (the CPU), so a run on a GPU sees the views a CPU run does.
+    /// </summary>
+    private IReadOnlyList<Tensor> Embed(Tensor inputs) => _embedder.EmbedLayers(RunDevice.On(inputs, RunDevice.Of(_embedder.Model)));
+
     private (IReadOnlyList<Tensor> Anchors, IReadOnlyList<Tensor> Positives) EmbedTextPairs(Tensor pairs)
     {
         var (anchors, positives) = TextPairBatch.Split(pairs);
         var n = anchors.Size(0);
-        var layers = _embedder.EmbedLayers(Tensor.Cat([anchors, positives]));
+        var layers = Embed(Tensor.Cat([anchors, positives]));
         return ([.. layers.Select(l => l.Narrow(0, 0, n))], [.. layers.Select(l => l.Narrow(0, n, n))]);
     }
 
@@ -275,12 +281,13 @@ public sealed class EmbeddingObjective
         var classes = (int)Math.Max(MaxLabel(train), MaxLabel(eval)) + 1;
         var sums = grid.Select(g => new double[classes * g.Dim]).ToArray();
         var loss = Loss(null);
+        var device = RunDevice.Of(_embedder.Model);
         for (long start = 0; start < train.Count; start += batchSize)
         {
             using var scope = new DisposeScope();
             var length = Math.Min(batchSize, train.Count - start);
-            var layers = _embedder.EmbedLayers(train.Inputs.Narrow(0, start, length));
-            var oneHotT = train.Targets.Narrow(0, start, length).OneHot(classes).To(DType.Float32).MT;
+            var layers = Embed(train.Inputs.Narrow(0, start, length));
+            var oneHotT = train.Targets.Narrow(0, start, length).OneHot(classes).To(device, DType.Float32).MT;
             for (var i = 0; i < grid.Length; i++)
             {
                 var part = oneHotT.MatMul(EmbeddingOps.Shrink(layers[grid[i].Layer], grid[i].Dim)).To(DType.Float64).Contiguous().ToArray<double>();
@@ -295,17 +302,17 @@ public sealed class EmbeddingObjective
             using var scope = new DisposeScope();
             var length = Math.Min(batchSize, eval.Count - start);
             var x = eval.Inputs.Narrow(0, start, length);
-            var y = eval.Targets.Narrow(0, start, length);
-            var layers = _embedder.EmbedLayers(x);
+            var y = RunDevice.On(eval.Targets.Narrow(0, start, length), device);
+            var layers = Embed(x);
             for (var i = 0; i < grid.Length; i++)
             {
-                var centroids = EmbeddingOps.L2Normalize(Tensor.From<double>(sums[i], [classes, grid[i].Dim]).To(DType.Float32));
+                var centroids = EmbeddingOps.L2Normalize(Tensor.From<double>(sums[i], [classes, grid[i].Dim]).To(device, DType.Float32));
                 var scores = EmbeddingOps.Shrink(layers[grid[i].Layer], grid[i].Dim).MatMul(centroids.MT);
                 correct[i] += scores.ArgMax(1).Eq(y).Sum().ToDouble();
             }
             var anchors = TwoViews.Augment(x, TwoViews.Seed(_seed, EvalStep, unchecked((int)batchIndex), 0));
             var positives = TwoViews.Augment(x, TwoViews.Seed(_seed, EvalStep, unchecked((int)batchIndex), 1));
-            lossSum += loss(_embedder.EmbedLayers(anchors), _embedder.EmbedLayers(positives)).ToDouble() * length;
+            lossSum += loss(Embed(anchors), Embed(positives)).ToDouble() * length;
         }
         var n = eval.Count;
         return Result(n > 0 ? lossSum / n : double.NaN, grid, [.. correct.Select(c => n > 0 ? c / n : 0)]);

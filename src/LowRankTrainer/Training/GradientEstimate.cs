@@ -52,6 +52,9 @@ public sealed class GradientEstimate : IAdapterInitContext, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(numSamples, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var parameters = model.NamedParameters().ToList();
+        // The trainer estimates on the CPU (before the model moves, so the injected adapter is a CPU run's); a caller
+        // with a model on a GPU gets its batches moved there.
+        var device = RunDevice.Of(model);
         Autograd.ZeroGrad(parameters.Select(p => p.Parameter.Value).ToList());
         model.Train();
         var n = Math.Min(numSamples, data.Count);
@@ -59,8 +62,8 @@ public sealed class GradientEstimate : IAdapterInitContext, IDisposable
         {
             using var scope = new DisposeScope();
             var size = Math.Min(batchSize, n - start);
-            var x = data.Inputs.Narrow(0, start, size);
-            var y = data.Targets.Narrow(0, start, size);
+            var x = RunDevice.On(data.Inputs.Narrow(0, start, size), device);
+            var y = RunDevice.On(data.Targets.Narrow(0, start, size), device);
             (loss.Compute(model.Forward(x), y) / (double)size).Backward();
         }
         var gradients = new Dictionary<string, Tensor>(StringComparer.Ordinal);

@@ -73,6 +73,8 @@ public sealed class LossFunction
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
+        // Targets follow the output to its device (a no-op where they are already there, as on the CPU).
+        target = RunDevice.On(target, output.Device);
         if (_mrl is not null)
         {
             var perStep = _config.Matryoshka.DimsPerStep;
@@ -167,6 +169,7 @@ public sealed class LossFunction
         ArgumentNullException.ThrowIfNull(data);
         var (from, to) = (shard ?? DataShard.Whole).Range(data.Count);
         var wasTraining = model.IsTraining;
+        var device = RunDevice.Of(model);
         model.Eval();
         try
         {
@@ -178,8 +181,8 @@ public sealed class LossFunction
             {
                 using var scope = new DisposeScope();
                 var length = Math.Min(batchSize, to - start);
-                var x = data.Inputs.Narrow(0, start, length);
-                var y = data.Targets.Narrow(0, start, length);
+                var x = RunDevice.On(data.Inputs.Narrow(0, start, length), device);
+                var y = RunDevice.On(data.Targets.Narrow(0, start, length), device);
                 var output = model.Forward(x);
                 lossSum += Compute(output, y, Reduction.Sum).ToDouble();
                 if (IsClassification)

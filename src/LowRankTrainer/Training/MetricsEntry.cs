@@ -55,4 +55,10 @@ public sealed record MetricsEntry
     /// <summary>Seconds since the run (this process) started.</summary>
     [JsonPropertyName("elapsed_seconds")]
     public double? ElapsedSeconds { get; init; }
+
+    /// <summary>CUDA runs: peak MiB allocated by tensors since the run started (<c>torch.cuda.max_memory_allocated</c>); null on the CPU.</summary>
+    public double? GpuMemPeakAllocMib { get; init; }
+
+    /// <summary>CUDA runs: peak MiB reserved by the caching allocator since the run started (<c>torch.cuda.max_memory_reserved</c>); null on the CPU.</summary>
+    public double? GpuMemPeakReservedMib { get; init; }
 }

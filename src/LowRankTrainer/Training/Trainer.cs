@@ -64,6 +64,9 @@ namespace LowRankTrainer.Training;
 /// <c>model.safetensors</c>; resume rebuilds the base from the seed and loads the adapter.
 /// LoRA-SB (Ponkshe, Singhal et al. 2024) first estimates gradients on the first
 /// <c>adapter.lora_sb_num_samples</c> training samples (<see cref="GradientEstimate"/>) on a fresh run only.</item>
+/// <item>Device (<c>train.device</c> auto | cpu | cuda | cuda:N; <see cref="RunDevice"/>): the model is built and its adapter
+/// injected on the CPU, then moved before the optimizer exists; batches move per step; CUDA runs log peak GPU memory and
+/// empty the allocator's cache every <c>train.empty_cache_steps</c> steps and at the end.</item>
 /// <item>Data parallelism (<see cref="TrainerOptions.ProcessGroup"/>; <c>lrt train --nproc N</c>): W ranks each take
 /// <c>per_device_train_batch_size</c> samples of every global batch, average their gradients over c10d Gloo (agreeing in
 /// the same all-reduce on a non-finite loss and a stop request) and sum their loss shares when it is logged; rank 0
@@ -86,7 +89,6 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var clock = Stopwatch.StartNew();
         var createdAt = _options.Clock();
         var t = config.Train;
-        if (!Device.Parse(t.Device).Equals(Device.Cpu)) throw new NotSupportedException($"train.device '{t.Device}': the trainer runs on the CPU only so far");
         if (t.PerDeviceTrainBatchSize < 1 || t.GradientAccumulationSteps < 1) throw new ArgumentException("train.per_device_train_batch_size and gradient_accumulation_steps must be ≥ 1");
         var adapterOptions = AdapterConfigMapper.ToOptions(config.Adapter, t.Seed);
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
@@ -103,6 +105,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             var path => path,
         };
         var dp = new DataParallel(_options.ProcessGroup);
+        var runDevice = RunDevice.Start(t, dp.WorldSize);
 
         TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
         using var generator = new Generator(unchecked((ulong)t.Seed));
@@ -130,7 +133,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             (embedding, embedder) = objective;
         }
         var loss = new LossFunction(config.Loss, t.Seed);
-        var precision = new MixedPrecision(t.Dtype, Device.Parse(t.Device));
+        var precision = new MixedPrecision(t.Dtype, runDevice.Device);
         // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
@@ -146,6 +149,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             // The summed gradients are one full-size tensor per target; injection has consumed them, so they do not stay for the run.
             initContext?.Dispose();
         }
+        // Built and injected on the CPU (bit-identical to a CPU run's start), moved before anything holds its tensors.
+        runDevice.MoveModel(model);
         var trainable = adapter?.TrainableParameters() ?? TrainableParameters.Apply(model, modulesToSave);
         if (embedder is not null)
         {
@@ -160,7 +165,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var counts = ParameterSummary.Of(model);
         using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
         var scheduler = OptimizerSetup.CreateSchedule(t, optimizer, totalSteps);
-        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator, adapter);
+        var resumed = resumeFrom is null ? null : TrainingCheckpoint.Load(resumeFrom, model, optimizer, scheduler, generator, adapter, runDevice.Device);
         if (resumed?.Seed is { } savedSeed && savedSeed != t.Seed && (modulesToSave.Count > 0 || adapter is not null))
         {
             throw new ArgumentException($"{resumeFrom} was trained on a frozen base initialised with train.seed {savedSeed}; " +
@@ -185,6 +190,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var interactive = dp.IsMain && (_options.Interactive ?? (ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected));
         var progress = new ConsoleProgress(dp.IsMain ? console : TextWriter.Null, interactive, totalSteps, trainLog);
         progress.Line($"run folder: {runDir}");
+        if (runDevice.IsCuda) progress.Line($"device: {runDevice.Device}");
         if (dp.IsDistributed) progress.Line($"data parallel: {dp.WorldSize} ranks (c10d Gloo); rank 0 writes the run folder");
         if (precision.Name != "fp32") progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32");
         foreach (var line in modelLines) progress.Line(line);
@@ -240,11 +246,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             }
             lastEval = result;
             lastEvalStep = step;
-            metrics.Write(new MetricsEntry
+            metrics.Write(runDevice.WithPeakMemory(new MetricsEntry
             {
                 Split = "eval", Step = step, Epoch = Epoch(), EvalLoss = result.Loss, EvalAccuracy = result.Accuracy, EvalF1 = result.MacroF1, EvalAccuracyByDim = result.AccuracyByDim,
                 EvalAccuracyByLayerDim = result.AccuracyByLayerDim, EvalMetrics = result.Metrics, EvalRuntime = watch.Elapsed.TotalSeconds, ElapsedSeconds = clock.Elapsed.TotalSeconds,
-            });
+            }));
             var byDim = result.AccuracyByDim is { } accuracies
                 ? "; by dim " + string.Join(", ", accuracies.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value:P2}")))
                 : "";
@@ -266,12 +272,12 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             };
             if (adapter is not null)
             {
-                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, adapter, optimizer, scheduler, generator, state);
+                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, adapter, optimizer, scheduler, generator, state, runDevice.Device);
             }
             else
             {
                 using var weights = TrainableParameters.WeightsToSave(model, modulesToSave);
-                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state);
+                lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, weights, modulesToSave.Count > 0, optimizer, scheduler, generator, state, runDevice.Device);
             }
             TrainingCheckpoint.Rotate(checkpointsDir, config.Checkpoint.SaveTotalLimit);
             progress.Line($"step {step}: saved {lastCheckpoint}");
@@ -302,7 +308,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     {
                         value = embedding is not null
                             ? embedding.Compute(batch.Inputs, step + 1, micro)
-                            : loss.Compute(model.Forward(batch.Inputs), batch.Targets, step: step + 1);
+                            : loss.Compute(model.Forward(runDevice.On(batch.Inputs)), runDevice.On(batch.Targets), step: step + 1);
                     }
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))
@@ -334,6 +340,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 optimizer.ZeroGrad();
                 stepClock.Stop();
                 step++;
+                runDevice.StepDone(step);
                 if (skipStep)
                 {
                     progress.Line($"step {step}: non-finite loss or gradient; step skipped ({watchdog.SkippedSteps} so far, train.on_nonfinite: skip_step)");
@@ -353,6 +360,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                         Step = step, Epoch = Epoch(), Loss = windowSteps > 0 ? windowLossSum / windowSteps : null, LearningRate = lr, GradNorm = double.IsFinite(gradNorm) ? gradNorm : null,
                         SamplesPerSecond = windowSamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9), ElapsedSeconds = clock.Elapsed.TotalSeconds,
                     };
+                    entry = runDevice.WithPeakMemory(entry);
                     metrics.Write(entry);
                     progress.Log(entry, Eta());
                     (windowLoss, windowSteps, windowSamples) = (0, 0, 0);
@@ -406,6 +414,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         catch (Exception e) when (e is NonFiniteLossException or TorchException or IOException)
         {
+            runDevice.Finish();
             progress.Finish();
             try
             {
@@ -417,6 +426,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             }
             throw;
         }
+        runDevice.Finish();
         progress.Finish();
         var summary = WriteSummary(status, null);
         // No rank leaves before rank 0 has written everything: leaving closes connections rank 0 may still use.
@@ -424,12 +434,14 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var accuracy = summary.EvalAccuracy is { } acc ? string.Create(CultureInfo.InvariantCulture, $", eval accuracy {acc:P2}") : "";
         // A run stopped before its first logged step has no train loss yet.
         var trainLoss = summary.TrainLoss is { } l ? string.Create(CultureInfo.InvariantCulture, $"; train loss {l:F4}") : "";
+        var gpu = runDevice.Peak() is { } peak ? $"; {peak}" : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}"));
+            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}{gpu}"));
         return new TrainResult(runDir, summary, lastCheckpoint);
 
         RunSummary WriteSummary(string outcome, string? error)
         {
+            var gpuPeak = runDevice.Peak();
             var summary = new RunSummary
             {
                 Status = outcome, ErrorMsg = error, RunName = runName, CreatedAt = createdAt, ResumedFrom = resumeFrom,
@@ -443,7 +455,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 TrainStepSeconds = step > startStep ? stepClock.Elapsed.TotalSeconds / (step - startStep) : null,
                 RssAtTrainStartBytes = rssAtTrainStart, PeakRssBytes = ProcessMemory.PeakResidentBytes(),
                 HeapAtTrainStartBytes = heapAtTrainStart, PeakHeapBytes = peakHeap,
-                SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null,
+                SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null, Device = runDevice.Device.ToString(),
+                GpuMemPeakAllocMib = gpuPeak?.PeakAllocatedMib, GpuMemPeakReservedMib = gpuPeak?.PeakReservedMib,
             };
             if (!dp.IsMain) return summary;
             AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());

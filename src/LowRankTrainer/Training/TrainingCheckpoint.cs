@@ -65,24 +65,28 @@ public static class TrainingCheckpoint
         for (var i = 0; i < all.Count - keep; i++) AtomicWrite.DeleteFolder(all[i]);
     }
 
-    /// <summary>Writes a checkpoint atomically; returns its folder (left as it is if it already exists).</summary>
+    /// <summary>
+    /// Writes a checkpoint atomically; returns its folder (left as it is if it already exists). Tensors on a GPU are
+    /// written from host copies; with a CUDA <paramref name="device"/> its default generator's state is saved too.
+    /// </summary>
     public static string Save(string checkpointsDirectory, long step, IEnumerable<KeyValuePair<string, Tensor>> weights, bool trainableOnly,
-                              IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
+                              IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state, Device device = default)
     {
         ArgumentNullException.ThrowIfNull(weights);
         return Save(checkpointsDirectory, step, folder => SafetensorsWriter.Write(Path.Combine(folder, ModelFile), weights,
-            new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = trainableOnly ? "trainable" : "full" }), optimizer, scheduler, modelGenerator, state);
+            new Dictionary<string, string> { ["format"] = "pt", ["lrt_weights"] = trainableOnly ? "trainable" : "full" }), optimizer, scheduler, modelGenerator, state, device);
     }
 
     /// <summary>Writes a checkpoint of an adapter run atomically (the adapter in PEFT's layout, no <c>model.safetensors</c>); returns its folder.</summary>
-    public static string Save(string checkpointsDirectory, long step, AdapterModel adapter, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
+    public static string Save(string checkpointsDirectory, long step, AdapterModel adapter, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator,
+                              TrainerState state, Device device = default)
     {
         ArgumentNullException.ThrowIfNull(adapter);
-        return Save(checkpointsDirectory, step, folder => AdapterCheckpoint.Save(adapter, folder), optimizer, scheduler, modelGenerator, state);
+        return Save(checkpointsDirectory, step, folder => AdapterCheckpoint.Save(adapter, folder), optimizer, scheduler, modelGenerator, state, device);
     }
 
     private static string Save(string checkpointsDirectory, long step, Action<string> writeWeights,
-                               IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state)
+                               IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, TrainerState state, Device device)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -99,7 +103,7 @@ public static class TrainingCheckpoint
                 File.WriteAllText(Path.Combine(temp, "optimizer.json"), JsonSerializer.Serialize(new { param_groups = opt.ParamGroups }, _json));
             }
             File.WriteAllText(Path.Combine(temp, "scheduler.json"), JsonSerializer.Serialize(scheduler.SaveState(), _json));
-            var rng = RngState.Capture(modelGenerator);
+            var rng = RngState.Capture(modelGenerator, device);
             try
             {
                 SafetensorsWriter.Write(Path.Combine(temp, "rng_state.safetensors"), rng);
@@ -119,10 +123,13 @@ public static class TrainingCheckpoint
     /// trainable-only ones every saved tensor must match a parameter of the model), optimizer,
     /// scheduler and RNG states. Returns the trainer state (global step, log history, data cursor).
     /// With <paramref name="adapter"/>, the weights come from the folder's PEFT-layout adapter instead
-    /// (its method must be the adapter's, its tensors must match it exactly).
+    /// (its method must be the adapter's, its tensors must match it exactly). Tensors are read on the CPU and copied into
+    /// the model's (and optimizer's) tensors wherever they live, so a checkpoint resumes on either device; on a CUDA
+    /// <paramref name="device"/> the CUDA generator's saved state (if any) is restored too.
     /// </summary>
     /// <exception cref="InvalidDataException">The folder's weights do not fit the model (or hold an adapter the run does not have, or the reverse).</exception>
-    public static TrainerState Load(string folder, Module model, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, AdapterModel? adapter = null)
+    public static TrainerState Load(string folder, Module model, IOptimizer optimizer, LambdaLr scheduler, Generator modelGenerator, AdapterModel? adapter = null,
+                                    Device device = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -142,7 +149,7 @@ public static class TrainingCheckpoint
         var sched = JsonSerializer.Deserialize<SchedulerState>(File.ReadAllText(Path.Combine(folder, "scheduler.json")), _json)
                     ?? throw new InvalidDataException($"{folder}/scheduler.json is empty");
         scheduler.LoadState(sched);
-        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")));
+        RngState.Restore(modelGenerator, SafetensorsFile.ReadAll(Path.Combine(folder, "rng_state.safetensors")), device);
         return state;
     }
 

@@ -111,6 +111,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("train:\n  max_grad_norm: -1\n", "train.max_grad_norm must be >= 0 (0 disables clipping) (got -1)")]
     [InlineData("train:\n  adam_beta2: 1\n", "train.adam_beta2 must be in [0, 1) (got 1)")]
     [InlineData("model:\n  num_classes: 0\n", "model.num_classes must be >= 1 (got 0)")]
+    [InlineData("train:\n  empty_cache_steps: -1\n", "train.empty_cache_steps must be null or >= 0 (0 or null: never) (got -1)")]
     public void Ranges_AreChecked_AtLine2Column3(string yaml, string message)
     {
         var path = _files.Write("a.yaml", yaml);
@@ -207,7 +208,7 @@ public sealed class ConfigErrorTests : IDisposable
     [InlineData("eval:\n  eval_strategy: epochs\n", "eval.eval_strategy must be one of no, steps, epoch (got 'epochs'; did you mean 'epoch'?)")]
     [InlineData("data:\n  dataset: fashion-mnist\n", "data.dataset must be one of fashion_mnist, csv, jsonl, text_jsonl, text_csv, spam_assassin, text_lm, brown, brown_pairs, synthetic_linear (got 'fashion-mnist'; did you mean 'fashion_mnist'?)")]
     [InlineData("loss:\n  name: crossentropy\n", "loss.name must be one of cross_entropy, mse (got 'crossentropy'; did you mean 'cross_entropy'?)")]
-    [InlineData("train:\n  device: gpu\n", "train.device must be cpu, cuda or cuda:N (got 'gpu')")]
+    [InlineData("train:\n  device: gpu\n", "train.device must be auto, cpu, cuda or cuda:N (got 'gpu')")]
     public void BadChoice_IsReportedAtTheKey_WithDidYouMean(string yaml, string message)
     {
         var path = _files.Write("a.yaml", yaml);
@@ -219,7 +220,9 @@ public sealed class ConfigErrorTests : IDisposable
     [Theory]
     [InlineData("cuda")]
     [InlineData("cuda:1")]
-    public void CudaDevices_AreValid(string device)
+    [InlineData("auto")]
+    [InlineData("cpu")]
+    public void Devices_AreValid(string device)
     {
         var path = _files.Write("a.yaml", $"train:\n  device: {device}\n");
         Assert.Equal(device, ConfigTestFiles.Valid(path).Train.Device);

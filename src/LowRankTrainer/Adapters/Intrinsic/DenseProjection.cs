@@ -9,7 +9,7 @@ namespace LowRankTrainer.Adapters.Intrinsic;
 /// </summary>
 public sealed class DenseProjection : IntrinsicProjection
 {
-    private readonly Tensor _p;
+    private Tensor _p;
 
     /// <summary>Draws P from <paramref name="generator"/> (row-major, D·k normals).</summary>
     /// <exception cref="ArgumentException">P would exceed <paramref name="maxProjectionMb"/> MiB.</exception>
@@ -30,6 +30,9 @@ public sealed class DenseProjection : IntrinsicProjection
 
     /// <inheritdoc/>
     protected override Tensor ApplyCore(Tensor theta) => (_p.DType == theta.DType ? _p : _p.To(theta.DType)).MatMul(theta);
+
+    /// <inheritdoc/>
+    protected override void MoveTo(Device device) => _p = Moved(_p, device);
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

@@ -13,9 +13,9 @@ namespace LowRankTrainer.Adapters.Intrinsic;
 /// <remarks>Stores B, Π and G (3·LL values) instead of P; no autograd state beyond the two transforms' own.</remarks>
 public sealed class FastfoodProjection : IntrinsicProjection
 {
-    private readonly Tensor _b;
-    private readonly Tensor _perm;
-    private readonly Tensor _g;
+    private Tensor _b;
+    private Tensor _perm;
+    private Tensor _g;
 
     /// <summary>Draws B (±1), Π and G (N(0,1)), in that order, from <paramref name="generator"/>.</summary>
     /// <exception cref="ArgumentException">k exceeds the padded length LL.</exception>
@@ -59,7 +59,7 @@ public sealed class FastfoodProjection : IntrinsicProjection
         var dtype = theta.DType;
         var b = _b.DType == dtype ? _b : _b.To(dtype);
         var g = _g.DType == dtype ? _g : _g.To(dtype);
-        var padded = Columns == PaddedSize ? theta : Tensor.Cat([theta, Tensor.Zeros([PaddedSize - Columns], dtype)]);
+        var padded = Columns == PaddedSize ? theta : Tensor.Cat([theta, Tensor.Zeros([PaddedSize - Columns], dtype, theta.Device)]);
         var v = Hadamard(padded * b).IndexSelect(0, _perm) * g;
         return Hadamard(v).Narrow(0, 0, OutputSize) / Divisor;
     }
@@ -79,6 +79,14 @@ public sealed class FastfoodProjection : IntrinsicProjection
             y = Tensor.Cat([a + c, a - c], 2).Reshape(rows, n);
         }
         return y.Reshape(x.Shape);
+    }
+
+    /// <inheritdoc/>
+    protected override void MoveTo(Device device)
+    {
+        _b = Moved(_b, device);
+        _perm = Moved(_perm, device);
+        _g = Moved(_g, device);
     }
 
     /// <inheritdoc/>

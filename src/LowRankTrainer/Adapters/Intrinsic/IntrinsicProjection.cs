@@ -33,6 +33,15 @@ public abstract class IntrinsicProjection : IDisposable
         {
             throw new ArgumentException($"intrinsic projection: θ must be 1-D of length {Columns}, got [{string.Join(", ", theta.Shape)}]", nameof(theta));
         }
+        if (theta.Device != Device)
+        {
+            // P is drawn on the CPU (the same P as a CPU run) and follows θ to its device the first time it is used there:
+            // a model moved to a GPU after injection moves its registered tensors, but P is no module tensor.
+            using var suspended = DisposeScope.Suspend();
+            using var noGrad = Autograd.NoGrad();
+            MoveTo(theta.Device);
+            Device = theta.Device;
+        }
         return ApplyCore(theta);
     }
 
@@ -47,7 +56,7 @@ public abstract class IntrinsicProjection : IDisposable
         var columns = new Tensor[Columns];
         for (var j = 0; j < Columns; j++)
         {
-            var e = Tensor.Zeros(Columns);
+            var e = Tensor.Zeros([Columns], DType.Float32, Device);
             e.Narrow(0, j, 1).Fill_(1.0);
             columns[j] = Apply(e);
         }
@@ -73,6 +82,24 @@ public abstract class IntrinsicProjection : IDisposable
     {
         Dispose(true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The device P's tensors are on (the CPU, where they are drawn, until θ is used on another).</summary>
+    public Device Device { get; private set; }
+
+    /// <summary>
+    /// Replaces P's tensors with copies on <paramref name="device"/> and frees the old ones (called with the dispose scope
+    /// suspended and grad off). The values are copied exactly, so P is the one drawn from the seed on any device.
+    /// </summary>
+    protected abstract void MoveTo(Device device);
+
+    /// <summary>Copies <paramref name="tensor"/> to <paramref name="device"/>, frees it, and returns the copy (for <see cref="MoveTo"/>).</summary>
+    protected static Tensor Moved(Tensor tensor, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        var moved = tensor.To(device);
+        tensor.Dispose();
+        return moved;
     }
 
     /// <summary>Frees the projection's tensors.</summary>

@@ -15,9 +15,9 @@ namespace LowRankTrainer.Adapters.Intrinsic;
 /// P θ = scatter_add over rows of value·θ[column] (differentiable in θ).</remarks>
 public sealed class SparseProjection : IntrinsicProjection
 {
-    private readonly Tensor _rows;
-    private readonly Tensor _cols;
-    private readonly Tensor _vals;
+    private Tensor _rows;
+    private Tensor _cols;
+    private Tensor _vals;
 
     /// <summary>Draws the pattern and signs from <paramref name="generator"/> (through a seeded <see cref="Random"/>).</summary>
     /// <param name="blockSizes">D_t for each projected tensor, in order (Σ = D).</param>
@@ -82,7 +82,7 @@ public sealed class SparseProjection : IntrinsicProjection
     {
         var vals = _vals.DType == theta.DType ? _vals : _vals.To(theta.DType);
         var src = vals * theta.IndexSelect(0, _cols);
-        return Tensor.Zeros([OutputSize], theta.DType).ScatterAdd(0, _rows, src);
+        return Tensor.Zeros([OutputSize], theta.DType, theta.Device).ScatterAdd(0, _rows, src);
     }
 
     private static long Sum(IReadOnlyList<long> sizes)
@@ -90,6 +90,14 @@ public sealed class SparseProjection : IntrinsicProjection
         ArgumentNullException.ThrowIfNull(sizes);
         if (sizes.Count == 0 || sizes.Any(s => s < 1)) throw new ArgumentException("intrinsic projection: every block must have at least one row", nameof(sizes));
         return sizes.Sum();
+    }
+
+    /// <inheritdoc/>
+    protected override void MoveTo(Device device)
+    {
+        _rows = Moved(_rows, device);
+        _cols = Moved(_cols, device);
+        _vals = Moved(_vals, device);
     }
 
     /// <inheritdoc/>

@@ -211,12 +211,7 @@ internal sealed partial class ConfigValidator
         {
             Add("train.nesterov", ConfigErrorCodes.Conflict, $"train.nesterov needs train.optim sgd and train.momentum > 0 (got optim {t.Optim}, momentum {Format(t.Momentum)})");
         }
-        // auto is checked when it is resolved (TrainingDevice.CheckSupported): only then is it known to mean a GPU.
-        if (t.Optim == "adamw_torch_fused" && t.Device is not ("cpu" or "auto") && DevicePattern().IsMatch(t.Device))
-        {
-            Add("train.optim", ConfigErrorCodes.Conflict,
-                $"train.optim adamw_torch_fused runs on the CPU only, but train.device is {t.Device} (at {At("train.device")}); use adamw_torch");
-        }
+        // Fused AdamW on a GPU depends on the linked libtorch (2.4+), so TrainingDevice.CheckSupported decides at run time.
     }
 
     [GeneratedRegex(@"^(auto|cpu|cuda|cuda:\d+)$")]

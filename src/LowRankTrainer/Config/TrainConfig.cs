@@ -29,8 +29,9 @@ public sealed record TrainConfig
 
     /// <summary>
     /// <c>adamw_torch</c> (AdamW over <c>_foreach_*</c> ops, as PyTorch's <c>foreach=True</c>),
-    /// <c>adamw_torch_fused</c> (the same AdamW in one pass over memory per parameter, CPU only;
-    /// bit-identical to <c>adamw_torch</c> where libtorch uses AVX2, else to the last bit or so) or <c>sgd</c>.
+    /// <c>adamw_torch_fused</c> (the same AdamW in one pass over memory per parameter: on the CPU lrt's own kernel,
+    /// bit-identical to <c>adamw_torch</c> where libtorch uses AVX2, else to the last bit or so; on CUDA libtorch's
+    /// <c>_fused_adamw_</c>, from libtorch 2.4) or <c>sgd</c>.
     /// </summary>
     public string Optim { get; init; } = "adamw_torch";
 

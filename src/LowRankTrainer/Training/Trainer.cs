@@ -306,9 +306,18 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     Tensor value;
                     using (precision.Enter())
                     {
-                        value = embedding is not null
-                            ? embedding.Compute(batch.Inputs, step + 1, micro)
-                            : loss.Compute(model.Forward(runDevice.On(batch.Inputs)), runDevice.On(batch.Targets), step: step + 1);
+                        if (embedding is not null)
+                        {
+                            value = embedding.Compute(batch.Inputs, step + 1, micro);
+                        }
+                        else
+                        {
+                            // The model output (a causal LM's logits: N·T·vocab) goes before backward, not with the
+                            // scope: autograd keeps what the loss's backward needs, so holding it too would only add
+                            // to the peak, which backward's start usually is.
+                            using var output = model.Forward(runDevice.On(batch.Inputs));
+                            value = loss.Compute(output, runDevice.On(batch.Targets), step: step + 1);
+                        }
                     }
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))

@@ -72,23 +72,37 @@ public static class TrainingDevice
     }
 
     /// <summary>
-    /// The checks that need the resolved device and the rest of <paramref name="train"/>: the fused AdamW kernel is a CPU
-    /// kernel, and data parallelism runs over Gloo, which (here) moves CPU tensors only.
+    /// The checks that need the resolved device and the rest of <paramref name="train"/>: fused AdamW on CUDA is
+    /// libtorch's own <c>_fused_adamw_</c>, from libtorch 2.4 (<paramref name="torchVersion"/>: the linked libtorch's,
+    /// by default); data parallelism runs over Gloo, which (here) moves CPU tensors only.
     /// </summary>
     /// <exception cref="ArgumentException">The combination cannot run.</exception>
-    public static void CheckSupported(Device device, Config.TrainConfig train, int worldSize)
+    public static void CheckSupported(Device device, Config.TrainConfig train, int worldSize, Version? torchVersion = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         if (device.Type != DeviceType.Cuda) return;
         var resolved = train.Device.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? $"auto (resolved to {device})" : device.ToString();
         if (train.Optim == "adamw_torch_fused")
         {
-            throw new ArgumentException($"train.optim adamw_torch_fused is a CPU kernel, but train.device is {resolved}; use adamw_torch or set train.device: cpu");
+            var version = torchVersion ?? LinkedTorchVersion();
+            if (version < new Version(2, 4))
+            {
+                throw new ArgumentException($"train.optim adamw_torch_fused on CUDA needs libtorch 2.4 or newer (its _fused_adamw_), but this shim " +
+                                            $"links libtorch {version} and train.device is {resolved}; use adamw_torch");
+            }
         }
         if (worldSize > 1)
         {
             throw new ArgumentException($"data-parallel training ({worldSize} ranks) runs over c10d Gloo on the CPU only; NCCL (CUDA) is not " +
                                         $"supported yet, but train.device is {resolved}: train in one process on the GPU, or set train.device: cpu");
         }
+    }
+
+    private static Version LinkedTorchVersion()
+    {
+        var text = TorchRuntime.GetBuildInfo().TorchVersion;
+        // "2.11.0+cu130", "1.13.0": the numeric part before any local suffix.
+        var numeric = text.Split('+', '-')[0];
+        return Version.TryParse(numeric, out var v) ? v : new Version(0, 0);
     }
 }

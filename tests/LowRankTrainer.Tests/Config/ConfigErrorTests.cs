@@ -157,7 +157,6 @@ public sealed class ConfigErrorTests : IDisposable
     [Theory]
     [InlineData("train:\n  optim: adamw_torch\n  momentum: 0.9\n", 3, 3, "train.momentum applies to optim sgd only")]
     [InlineData("train:\n  optim: sgd\n  nesterov: true\n", 3, 3, "train.nesterov needs train.optim sgd and train.momentum > 0")]
-    [InlineData("train:\n  device: cuda\n  optim: adamw_torch_fused\n", 3, 3, "train.optim adamw_torch_fused runs on the CPU only, but train.device is cuda")]
     [InlineData("model:\n  name: lenet5\n  image_size: 32\n", 3, 3, "model.name lenet5 needs model.image_size 28 (got 32)")]
     [InlineData("loss:\n  name: mse\n  label_smoothing: 0.1\n", 3, 3, "loss.label_smoothing applies to cross_entropy only")]
     [InlineData("data:\n  dataset: fashion_mnist\n  label_column: y\n", 3, 3, "data.label_column applies to csv/jsonl datasets only")]

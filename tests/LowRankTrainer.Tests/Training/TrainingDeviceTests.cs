@@ -89,12 +89,14 @@ public class TrainingDeviceTests
     }
 
     [Fact]
-    public void FusedAdamW_OnCuda_IsRefused_EvenThroughAuto()
+    public void FusedAdamW_OnCuda_NeedsLibtorch24_EvenThroughAuto()
     {
         var train = new TrainConfig { Device = "auto", Optim = "adamw_torch_fused" };
-        var e = Assert.Throws<ArgumentException>(() => TrainingDevice.CheckSupported(Device.Cuda(0), train, worldSize: 1));
-        Assert.StartsWith("train.optim adamw_torch_fused is a CPU kernel, but train.device is auto (resolved to cuda:0)", e.Message, StringComparison.Ordinal);
-        TrainingDevice.CheckSupported(Device.Cpu, train, worldSize: 1);
+        var e = Assert.Throws<ArgumentException>(() => TrainingDevice.CheckSupported(Device.Cuda(0), train, worldSize: 1, new Version(1, 13, 0)));
+        Assert.Equal("train.optim adamw_torch_fused on CUDA needs libtorch 2.4 or newer (its _fused_adamw_), but this shim links libtorch " +
+                     "1.13.0 and train.device is auto (resolved to cuda:0); use adamw_torch", e.Message);
+        TrainingDevice.CheckSupported(Device.Cuda(0), train, worldSize: 1, new Version(2, 4, 0));
+        TrainingDevice.CheckSupported(Device.Cpu, train, worldSize: 1, new Version(1, 13, 0));
     }
 
     [Theory]

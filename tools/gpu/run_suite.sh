@@ -26,7 +26,8 @@
 # Usage (repository root): OUT=/some/dir bash tools/gpu/run_suite.sh [--install-fmnist-only]
 #   --install-fmnist-only  install artifacts/gpu-kit-fmnist/ into /usr/share/datasets/fashion-mnist and stop
 # Environment: LRT_GPU_KIT (the archive; default artifacts/gpu-kit/suite.tar.xz), LRT_GPU_SERIAL=1 (one assembly
-# after the other), LRT_SUITE_DEADLINE, XUNIT_ARGS (extra runner arguments, e.g. "-class Ns.Class").
+# after the other), LRT_SUITE_DEADLINE, XUNIT_ARGS (extra runner arguments, e.g. "-class Ns.Class"),
+# LRT_GPU_BEFORE_TESTS (a command to run first in the same set-up, e.g. the GPU benchmark with LRT=$LRT_DLL).
 set -euo pipefail
 start=$SECONDS
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -112,6 +113,16 @@ echo "run_suite: dotnet is $(command -v dotnet); DOTNET_ROOT=$DOTNET_ROOT"
 dotnet --list-runtimes | sed 's/^/  /'
 fmnist_present || echo "run_suite: warning: no Fashion-MNIST in $fmnist_dir: its tests fail (carry artifacts/gpu-kit-fmnist: tools/gpu/README.md)"
 command -v node >/dev/null || echo "run_suite: note: node is not on PATH: the JavaScript/HF reference tests skip"
+
+# --- 4b. anything that needs the same set-up first (the GPU benchmark: tools/gpu/README.md) ---
+# LRT_GPU_BEFORE_TESTS is a shell command run here, with the carried runtime on PATH, LRT_TORCHSHIM set and LRT_DLL
+# naming the CLI tests' framework-dependent lrt.dll; the tests then get what is left before the deadline.
+export LRT_DLL="$root/tests/LowRankTrainer.Cli.Tests/bin/Release/net10.0/lrt.dll"
+if [ -n "${LRT_GPU_BEFORE_TESTS:-}" ]; then
+    echo "run_suite: before the tests: $LRT_GPU_BEFORE_TESTS"
+    (cd "$root" && bash -c "$LRT_GPU_BEFORE_TESTS") || echo "run_suite: the command before the tests failed (exit $?)"
+    echo "run_suite: back to the tests ($((SECONDS - start)) s)"
+fi
 
 # --- 5. the three assemblies ---
 deadline=$(( start + ${LRT_SUITE_DEADLINE:-570} ))

@@ -142,7 +142,7 @@ TS_API int ts_build_info(char* buf, int cap, int* needed) {
         o << ",\"cuda_compiled\":false";
 #endif
         o << ",\"cuda_available\":" << (torch::cuda::is_available() ? "true" : "false");
-        o << ",\"cuda_device_count\":" << torch::cuda::device_count();
+        o << ",\"cuda_device_count\":" << static_cast<int>(torch::cuda::device_count());  // c10::DeviceIndex is int8_t in 2.x: a char to a stream
         o << ",\"cxx11_abi\":" << _GLIBCXX_USE_CXX11_ABI;
         o << ",\"blas\":";
         append_json_string(o, blas);

@@ -52,6 +52,15 @@ void set_dtype(at::DeviceType d, at::ScalarType t) {
 
 }  // namespace
 
+namespace ts {
+// The dtype autocast computes in on device type d, or nullopt outside an autocast region: for custom autograd
+// functions, whose forward autocast does not reach (torch.amp.custom_fwd casts their inputs instead).
+c10::optional<at::ScalarType> autocast_dtype(at::DeviceType d) {
+    if (d != at::kCPU && d != at::kCUDA) return c10::nullopt;
+    return is_enabled(d) ? c10::optional<at::ScalarType>(get_dtype(d)) : c10::nullopt;
+}
+}  // namespace ts
+
 // Enters an autocast region on device_type (0 cpu, 1 cuda) computing in dtype (a DType code); writes the state to
 // restore on exit. CPU autocast takes bf16 only (libtorch refuses fp16 there), CUDA bf16 or fp16.
 TS_API int ts_autocast_enter(int device_type, int dtype, int* prev_enabled, int* prev_dtype) {

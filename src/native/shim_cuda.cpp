@@ -23,11 +23,23 @@ TS_API int ts_cuda_synchronize(int device) {
     })
 }
 
+#ifdef TS_WITH_CUDA
+// The caching allocator sizes its per-device tables when CUDA is initialised, lazily, on the first CUDA tensor; asked
+// before that it answers "Invalid device argument" (Python's torch.cuda functions run _lazy_init first). One empty
+// tensor on the device initialises it in any libtorch version; then it is a no-op.
+static void ensure_initialised(int device) {
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    TORCH_CHECK(device >= 0 && device < count, "no CUDA device ", device, " (", count, " visible)");
+    (void)at::empty({0}, at::TensorOptions().device(at::kCUDA, static_cast<c10::DeviceIndex>(device)));
+}
+#endif
+
 // Caching-allocator statistics in bytes: {allocated, peak allocated, reserved, peak reserved}.
 TS_API int ts_cuda_memory_stats(int device, int64_t* out4) {
 #ifdef TS_WITH_CUDA
     TS_TRY({
         if (!torch::cuda::is_available()) return no_cuda();
+        ensure_initialised(device);
         const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
         out4[0] = stats.allocated_bytes[0].current;  // index 0 = StatType::AGGREGATE
         out4[1] = stats.allocated_bytes[0].peak;
@@ -45,6 +57,7 @@ TS_API int ts_cuda_reset_peak_memory_stats(int device) {
 #ifdef TS_WITH_CUDA
     TS_TRY({
         if (!torch::cuda::is_available()) return no_cuda();
+        ensure_initialised(device);
         c10::cuda::CUDACachingAllocator::resetPeakStats(device);
     })
 #else

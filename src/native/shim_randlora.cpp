@@ -94,12 +94,23 @@ int64_t saved_numel(const at::Tensor& out) {
 
 }  // namespace
 
+namespace ts {
+c10::optional<at::ScalarType> autocast_dtype(at::DeviceType d);  // shim_autocast.cpp
+}
+
 // The branch without scaling: (x Ãᵀ) B̃ᵀ, or (x B̃) Ã when transpose != 0 (the smaller dimension is d_out).
 TS_API int ts_randlora_branch(ts_tensor x, ts_tensor a, ts_tensor b, ts_tensor lambda, ts_tensor gamma, int transpose,
                               ts_tensor* out) {
     TS_TRY({
-        const at::Tensor xt(T(x)), at_(T(a)), bt(T(b)), lt(T(lambda)), gt(T(gamma));
+        at::Tensor xt(T(x)), at_(T(a)), bt(T(b)), lt(T(lambda)), gt(T(gamma));
         check_shapes(xt, at_, bt, lt, gt, transpose != 0);
+        // Inside an autocast region the function's matmuls would meet mixed dtypes (autocast does not reach a custom
+        // function's forward): cast every input to autocast's dtype first, as torch.amp.custom_fwd(cast_inputs=...)
+        // does. The casts sit outside the function, so autograd takes λ's and γ's gradients back to float32.
+        if (const auto dt = ts::autocast_dtype(xt.device().type())) {
+            for (at::Tensor* t : {&xt, &at_, &bt, &lt, &gt})
+                if (t->is_floating_point() && t->scalar_type() != *dt) *t = t->to(*dt);
+        }
         *out = ts::wrap(RandLoraBranch::apply(xt, at_, bt, lt, gt, transpose != 0));
     })
 }

@@ -13,18 +13,19 @@ public class RandLoraTests(ITestOutputHelper output)
     /// <summary>
     /// tests/fixtures/adapters/randlora_*/ were written by tools/fixtures/make_randlora_fixture.py (python3-torch 1.13,
     /// PEFT's formulas by hand): Mlp(6, [8], 3) with layers.0 (m = d_in) and layers.2 (m = d_out, the transposed case),
-    /// PEFT and paper scaling, dense and sparse bases stored once. Logits, loss and λ/γ gradients within 1e-6 in fp32.
+    /// PEFT and paper scaling, dense and sparse bases stored once. Logits, loss and λ/γ gradients within 1e-5 in fp32 (the
+    /// fixture's PyTorch 1.13 and libtorch 2.x on another CPU sum in other orders: 3.8e-6 was seen on an H100 machine).
     /// </summary>
     [Theory]
     [InlineData("randlora_peft")]
     [InlineData("randlora_paper_sparse")]
-    public void PeftLayoutAdapter_ForwardLossGradients_MatchPyTorchWithin1e6(string name)
+    public void PeftLayoutAdapter_ForwardLossGradients_MatchPyTorchWithin1e5(string name)
     {
         var diffs = AdapterReferenceFixture.Compare(name, 6, [8], 3);
         foreach (var (what, diff) in diffs)
         {
             output.WriteLine($"{what}: max |Δ| = {diff:E2}");
-            Assert.True(diff <= 1e-6, $"{what}: max |Δ| = {diff:E3}");
+            Assert.True(diff <= 1e-5, $"{what}: max |Δ| = {diff:E3}");
         }
         Assert.Equal(2 + 4, diffs.Count);  // logits, loss, λ and γ of two layers
     }
@@ -156,6 +157,39 @@ public class RandLoraTests(ITestOutputHelper output)
         x.MatMul(delta.MT).Square().Sum().Backward();
         Assert.True(MaxAbsDiff(gl, layer.Lambda.Value.Grad!) <= 1e-4 * (1 + gl.Abs().Max().ToDouble()));
         Assert.True(MaxAbsDiff(gg, layer.Gamma.Value.Grad!) <= 1e-4 * (1 + gg.Abs().Max().ToDouble()));
+    }
+
+    /// <summary>
+    /// Inside a bf16 autocast region (train.dtype bf16, the CUDA default) the branch gets a bf16 input from the layer
+    /// before it and float32 λ, γ and bases: it computes in bf16, as autocast would, within bf16 rounding of the float32
+    /// branch, and λ's and γ's gradients come back in float32 (autocast's casts sit outside the native function).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NativeBranch_UnderBf16Autocast_ComputesInBf16_AndGradientsStayFloat32(bool transposed)
+    {
+        const long r = 2, n = 3, m = 8, big = 16;
+        using var g = new Generator(5);
+        using var scope = new DisposeScope();
+        var a = Tensor.Randn([r, 1, m], g);
+        var b = Tensor.Randn([big, n, r], g);
+        var lambda = Tensor.Randn([r, n], g).RequiresGrad_();
+        var gamma = Tensor.Randn([n, m], g).RequiresGrad_();
+        var x = Tensor.Randn([4, transposed ? big : m], g);
+        var expected = RandLoraOps.Branch(x, a, b, lambda, gamma, transposed).Detach();
+        Tensor y;
+        using (Autocast.Enter(DeviceType.Cpu, DType.BFloat16))
+        {
+            y = RandLoraOps.Branch(x.To(DType.BFloat16), a, b, lambda, gamma, transposed);
+        }
+        Assert.Equal(DType.BFloat16, y.DType);
+        var scale = expected.Abs().Max().ToDouble();
+        var diff = (y.To(DType.Float32) - expected).Abs().Max().ToDouble();
+        Assert.True(diff <= 3e-2 * scale, $"bf16 branch differs from float32 by {diff:E2} (scale {scale:E2})");
+        y.To(DType.Float32).Sum().Backward();
+        Assert.Equal(DType.Float32, lambda.Grad!.DType);
+        Assert.Equal(DType.Float32, gamma.Grad!.DType);
     }
 
     /// <summary>Float64 central differences of the native branch's λ, γ and x gradients, both orientations.</summary>

@@ -72,7 +72,7 @@ public class SvFitTests
         }
         finally
         {
-            Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
     }
 

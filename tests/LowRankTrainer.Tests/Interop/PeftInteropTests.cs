@@ -172,6 +172,8 @@ public sealed class PeftInteropTests(PeftInteropFixture fixture, ITestOutputHelp
 
     private AdapterModel CompareWithPeftSaving(string method, out TransformerModel model)
     {
+        // The script reads the base and its inputs: build them first even when this test is the class's first.
+        output.WriteLine(fixture.EnsureBase().Describe());
         var folder = fixture.NewFolder("peft-" + method);
         var logitsFile = folder + ".logits.safetensors";
         var run = PeftPython.RunScript("save-adapter", method, fixture.BaseDir, fixture.InputsFile, folder, logitsFile, "--seed", "1", "--device", PeftPython.Device);

@@ -42,7 +42,7 @@ public class FashionMnistTrainingTests(ITestOutputHelper output)
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
     }
 
@@ -60,7 +60,7 @@ public class FashionMnistTrainingTests(ITestOutputHelper output)
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
     }
 }

@@ -43,6 +43,7 @@ public sealed class KillResumeTests(ITestOutputHelper output) : IDisposable
               per_device_train_batch_size: 32
               learning_rate: 3e-3
               num_threads: 1
+              device: cpu  # bit-identical resume is a CPU (or fp32 CUDA) property: bf16 on CUDA is not bitwise reproducible
             eval:
               eval_strategy: steps
               eval_steps: 40

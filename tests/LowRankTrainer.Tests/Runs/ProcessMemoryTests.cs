@@ -21,12 +21,20 @@ public class ProcessMemoryTests
     {
         if (!OperatingSystem.IsLinux()) return; // /proc is Linux's; elsewhere both are null by contract
         var before = ProcessMemory.PeakResidentBytes()!.Value;
-        var block = new byte[before + (64 << 20)]; // larger than the whole peak so far
-        for (var i = 0; i < block.Length; i += 4096) block[i] = 1; // touch every page so it becomes resident
+        // Larger than the whole peak so far, in chunks: with CUDA's libraries loaded the peak is past 2 GiB, more than
+        // one array can hold.
+        var total = before + (64L << 20);
+        var blocks = new List<byte[]>();
+        for (var left = total; left > 0; left -= 256L << 20)
+        {
+            var block = new byte[(int)Math.Min(left, 256L << 20)];
+            for (var i = 0; i < block.Length; i += 4096) block[i] = 1; // touch every page so it becomes resident
+            blocks.Add(block);
+        }
         var rss = ProcessMemory.ResidentBytes()!.Value;
         var peak = ProcessMemory.PeakResidentBytes()!.Value;
-        GC.KeepAlive(block);
+        GC.KeepAlive(blocks);
         Assert.True(peak >= rss, $"VmHWM {peak} < VmRSS {rss}");
-        Assert.True(peak > before, $"VmHWM stayed at {before} with a resident {block.Length}-byte block");
+        Assert.True(peak > before, $"VmHWM stayed at {before} with {total} resident bytes allocated");
     }
 }

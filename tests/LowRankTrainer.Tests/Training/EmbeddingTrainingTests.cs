@@ -48,6 +48,7 @@ internal sealed class TinyImages : TrainEvalFixture
             Train = new TrainConfig
             {
                 OutputDir = Path.Combine(Root, outputName), MaxSteps = 40, PerDeviceTrainBatchSize = 32, LearningRate = 1e-2, WarmupSteps = 3, Seed = 7, MaxGradNorm = 1.0,
+                Device = "cpu",  // CPU semantics: bit-identical resume (bf16 on CUDA is not bitwise reproducible)
             },
             Eval = new EvalConfig { EvalStrategy = "steps", EvalSteps = 20, PerDeviceEvalBatchSize = 64 },
             Checkpoint = new CheckpointConfig { SaveStrategy = "no" },

@@ -42,6 +42,7 @@ public sealed class IntrinsicLeNetTrainingTests(ITestOutputHelper output) : IDis
         {
             OutputDir = Path.Combine(_root, outputName), MaxSteps = 100, PerDeviceTrainBatchSize = 64, LearningRate = 1e-1,
             LrSchedulerType = "constant", WarmupRatio = 0, Seed = 1, MaxGradNorm = 0,
+            Device = "cpu",  // CPU semantics: exact reload and bit-identical resume
         },
         Eval = new EvalConfig { EvalStrategy = "steps", EvalSteps = 100, PerDeviceEvalBatchSize = 500 },
         Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 50 },

@@ -67,7 +67,7 @@ internal sealed class TinyTextPairs : TrainEvalFixture
             Name = "tiny_text_embed",
             Model = new ModelConfig { Name = "bert", HfConfig = HfConfig },
             Loss = loss,
-            Train = new TrainConfig { OutputDir = Path.Combine(Root, "runs"), MaxSteps = 60, PerDeviceTrainBatchSize = 32, LearningRate = 3e-3, WarmupSteps = 5, Seed = 5, MaxGradNorm = 1.0 },
+            Train = new TrainConfig { OutputDir = Path.Combine(Root, "runs"), MaxSteps = 60, PerDeviceTrainBatchSize = 32, LearningRate = 3e-3, WarmupSteps = 5, Seed = 5, MaxGradNorm = 1.0, Device = "cpu" },
             Eval = new EvalConfig { EvalStrategy = "steps", EvalSteps = 1000, PerDeviceEvalBatchSize = 50 },
             Checkpoint = new CheckpointConfig { SaveStrategy = "no" },
             Logging = new LoggingConfig { LoggingSteps = 10 },

@@ -45,6 +45,9 @@ internal sealed class TinyRun : IDisposable
         {
             OutputDir = Path.Combine(Root, outputName), MaxSteps = 20, PerDeviceTrainBatchSize = 16, GradientAccumulationSteps = 2,
             LearningRate = 1e-2, WarmupSteps = 3, Seed = 7, MaxGradNorm = 1.0,
+            // These tests pin CPU semantics (bit-identical resume, exact reloads): a bf16 CUDA run (auto on a GPU machine)
+            // is not bitwise reproducible run to run. CudaTrainingTests override this for the CUDA path.
+            Device = "cpu",
         },
         Eval = new EvalConfig { EvalStrategy = "steps", EvalSteps = 5, PerDeviceEvalBatchSize = 64 },
         Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 10 },

@@ -106,7 +106,7 @@ public sealed record TrainConfig
 
     /// <summary>
     /// The forward pass's precision: <c>auto</c> (bf16 on CUDA, fp32 on the CPU), <c>fp32</c>, <c>bf16</c> (autocast;
-    /// weights, gradients and optimizer state stay fp32) or <c>fp16</c> (refused: needs CUDA and loss scaling); see
+    /// weights, gradients and optimizer state stay fp32) or <c>fp16</c> (CUDA only, with dynamic loss scaling); see
     /// <see cref="Training.MixedPrecision"/>.
     /// </summary>
     public string Dtype { get; init; } = "auto";

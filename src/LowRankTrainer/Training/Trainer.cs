@@ -134,6 +134,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         var loss = new LossFunction(config.Loss, t.Seed);
         var precision = new MixedPrecision(t.Dtype, runDevice.Device);
+        var lossScaler = precision.CreateLossScaler();
         // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
             ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
@@ -192,7 +193,11 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         progress.Line($"run folder: {runDir}");
         if (runDevice.IsCuda) progress.Line($"device: {runDevice.Device}");
         if (dp.IsDistributed) progress.Line($"data parallel: {dp.WorldSize} ranks (c10d Gloo); rank 0 writes the run folder");
-        if (precision.Name != "fp32") progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32");
+        if (precision.Name != "fp32")
+        {
+            var scaling = lossScaler is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; dynamic loss scaling from {lossScaler.Scale}");
+            progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32{scaling}");
+        }
         foreach (var line in modelLines) progress.Line(line);
         if (config.Model.Pretrained is { } pretrained && model is not TransformerModel) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         if (adapter is not null) progress.Line(adapter.Describe());
@@ -203,6 +208,10 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         if (resumeFrom is not null) progress.Line($"resumed from {resumeFrom} at step {resumed!.GlobalStep}");
         else if (t.ResumeFromCheckpoint == "auto") progress.Line($"resume_from_checkpoint: auto found no checkpoint under {Path.Combine(t.OutputDir, runName)}; starting fresh");
 
+        if (lossScaler is not null && resumed?.LossScale is { } savedScale)
+        {
+            lossScaler.Restore(new GradScalerState(savedScale, resumed.LossScaleGrowthTracker ?? 0));
+        }
         var step = resumed?.GlobalStep ?? 0;
         var startStep = step;
         // Each rank sums its own shares of the loss; a resumed window's sum (already global) is rank 0's to carry.
@@ -269,6 +278,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 LoggingSteps = config.Logging.LoggingSteps, EvalSteps = config.Eval.EvalSteps, SaveSteps = config.Checkpoint.SaveSteps,
                 TrainBatchSize = bs, LogHistory = metrics.History.ToList(), DataCursor = JsonNode.Parse(loader.Cursor.ToJson())!.AsObject(),
                 LoggingWindowLossSum = windowLossSum, LoggingWindowSteps = windowSteps, Seed = t.Seed,
+                LossScale = lossScaler?.State.Scale, LossScaleGrowthTracker = lossScaler?.State.GrowthTracker,
             };
             if (adapter is not null)
             {
@@ -326,7 +336,8 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                         continue;
                     }
                     var scale = batch.LossScale(dp.WorldSize);
-                    (scale == 1 ? value / accum : value * (scale / accum)).Backward();
+                    var share = scale == 1 ? value / accum : value * (scale / accum);
+                    (lossScaler is null ? share : lossScaler.ScaleLoss(share)).Backward();
                     SampleHeap();
                     lossShare += (batch.Size == batch.GlobalSize ? v : v * batch.Size / batch.GlobalSize) / accum;
                 }
@@ -336,16 +347,20 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 var skipStep = agreed.NonFiniteLoss && (nonFinite is { } bad
                     ? watchdog.LossIsNonFinite(bad.Value, step + 1, bad.Micro, accum, bad.Batch)
                     : watchdog.LossIsNonFiniteOnAnotherRank(step + 1));
+                // fp16: gradients back to their true scale before clipping; an overflow at this loss scale skips the
+                // optimizer and scheduler (as HF Trainer does) and halves the scale; it is not a watchdog failure.
+                var overflow = !skipStep && lossScaler is not null && lossScaler.Unscale(trainableTensors);
                 // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
-                var gradNorm = skipStep ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
-                skipStep = skipStep || watchdog.GradientIsNonFinite(gradNorm, step + 1, lossShare, trainable);
-                if (!skipStep)
+                var gradNorm = skipStep || overflow ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
+                skipStep = skipStep || (!overflow && watchdog.GradientIsNonFinite(gradNorm, step + 1, lossShare, trainable));
+                if (!skipStep && !overflow)
                 {
                     optimizer.Step();
                     SampleHeap();
                     scheduler.Step();
                     watchdog.StepTaken();
                 }
+                if (!skipStep) lossScaler?.Update(overflow);
                 optimizer.ZeroGrad();
                 stepClock.Stop();
                 step++;

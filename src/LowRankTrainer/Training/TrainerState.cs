@@ -64,6 +64,12 @@ public sealed record TrainerState
     /// <summary>Steps in the current, not yet logged, window.</summary>
     public long LoggingWindowSteps { get; init; }
 
+    /// <summary>fp16 runs: the loss scale S at the checkpoint (HF Trainer keeps it in <c>scaler.pt</c>); null otherwise.</summary>
+    public double? LossScale { get; init; }
+
+    /// <summary>fp16 runs: consecutive finite steps since S last changed.</summary>
+    public int? LossScaleGrowthTracker { get; init; }
+
     /// <summary>The data cursor as a record.</summary>
     public DataCursor Cursor() => Data.DataCursor.FromJson(DataCursor?.ToJsonString() ?? throw new JsonException("trainer_state.json has no data_cursor"));
 

@@ -217,6 +217,33 @@ public class CudaTrainingTests
         for (var i = 0; i < a.Count; i++) AssertRelClose(a[i], b[i], 2e-2, $"{scenario}: bf16 loss at step {i + 1}");
     }
 
+    /// <summary>
+    /// fp16 on CUDA: float16 autocast with loss scaling (GradScaler, S₀ = 2¹⁶) trains within fp16 tolerance of fp32,
+    /// and the checkpoint carries the loss scale (a power of two: it only ever halves or doubles).
+    /// </summary>
+    [GpuTheory]
+    [InlineData("full (adamw, model dropout)")]
+    [InlineData("lora")]
+    public void Fp16OnCuda_WithLossScaling_IsWithinFp16ToleranceOfFp32(string scenario)
+    {
+        using var tiny = new TinyRun();
+        var fp32 = tiny.Run(Scenario(tiny, scenario, "cuda", "fp32"));
+        var half = Scenario(tiny, scenario, "cuda", "fp16");
+        var console = new StringWriter();
+        var fp16 = new Trainer(half with { Train = half.Train with { Dtype = "fp16" }, Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 3 } },
+                               TinyRun.Yaml, console,
+                               new TrainerOptions { TrainData = tiny.Train, EvalData = tiny.Eval, Interactive = false }).Run();
+        Assert.Contains("precision: fp16 autocast", console.ToString(), StringComparison.Ordinal);
+        Assert.Contains("loss scaling", console.ToString(), StringComparison.Ordinal);
+        var (a, b) = (TrainLosses(fp32.RunDirectory), TrainLosses(fp16.RunDirectory));
+        Assert.Equal(a.Count, b.Count);
+        for (var i = 0; i < a.Count; i++) AssertRelClose(a[i], b[i], 1e-2, $"{scenario}: fp16 loss at step {i + 1}");
+        var checkpoint = Directory.GetDirectories(Path.Combine(fp16.RunDirectory, "checkpoints")).Order(StringComparer.Ordinal).Last();
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(checkpoint, TrainingCheckpoint.StateFile)));
+        var scale = state.RootElement.GetProperty("loss_scale").GetDouble();
+        Assert.True(scale > 0 && Math.Log2(scale) == Math.Round(Math.Log2(scale)), $"loss scale {scale}");
+    }
+
     [GpuFact]
     public void Dropout_WithACpuGenerator_OnACudaTensor_DrawsTheCpuMask()
     {

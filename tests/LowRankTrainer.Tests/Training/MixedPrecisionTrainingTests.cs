@@ -44,15 +44,21 @@ public class MixedPrecisionTrainingTests
     [InlineData("auto", "cuda", "bf16")]
     [InlineData("bf16", "cpu", "bf16")]
     [InlineData("fp32", "cuda", "fp32")]
-    public void Auto_IsBf16OnCudaAndFp32OnTheCpu(string dtype, string device, string expected) =>
-        Assert.Equal(expected, new MixedPrecision(dtype, Device.Parse(device)).Name);
+    [InlineData("fp16", "cuda", "fp16")]
+    public void Auto_IsBf16OnCudaAndFp32OnTheCpu(string dtype, string device, string expected)
+    {
+        var precision = new MixedPrecision(dtype, Device.Parse(device));
+        Assert.Equal(expected, precision.Name);
+        // Only fp16 scales the loss (bf16 has float32's exponent range).
+        Assert.Equal(expected == "fp16", precision.NeedsLossScaling);
+        Assert.Equal(expected == "fp16", precision.CreateLossScaler() is { Scale: 65536 });
+    }
 
     [Fact]
-    public void Fp16_IsRefusedNamingTheKeyAndTheWayOut()
+    public void Fp16_OnTheCpu_IsRefusedNamingTheKeyAndTheWayOut()
     {
         var e = Assert.Throws<ArgumentException>(() => new MixedPrecision("fp16", Device.Cpu));
-        Assert.StartsWith("train.dtype fp16 needs CUDA and loss scaling", e.Message, StringComparison.Ordinal);
-        Assert.Contains("use bf16", e.Message, StringComparison.Ordinal);
+        Assert.Equal("train.dtype fp16 needs CUDA (libtorch's CPU autocast computes in bfloat16 only), but the run is on cpu; use bf16 or fp32", e.Message);
     }
 
     private static double FirstLoss(string run) =>

@@ -155,17 +155,7 @@ public class CudaTrainingTests
         Assert.Equal(20, resumed.Summary.GlobalStep);
         Assert.Equal(Events(straight.RunDirectory), Events(resumed.RunDirectory));
         Assert.Equal(straight.Summary.EvalLoss, resumed.Summary.EvalLoss);
-        var (a, c) = (FinalWeights(straight.RunDirectory), FinalWeights(resumed.RunDirectory));
-        try
-        {
-            Assert.Equal(a.Keys, c.Keys);
-            Assert.All(a, kv => Assert.True(kv.Value.ValueEquals(c[kv.Key]), $"{scenario}: {kv.Key} differs"));
-        }
-        finally
-        {
-            TinyRun.Free(a);
-            TinyRun.Free(c);
-        }
+        TinyRun.AssertSameWeightsAndFree(FinalWeights(straight.RunDirectory), FinalWeights(resumed.RunDirectory), scenario);
     }
 
     [GpuFact]

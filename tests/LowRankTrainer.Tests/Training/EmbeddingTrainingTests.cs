@@ -149,18 +149,7 @@ public class EmbeddingTrainingTests
         var resumed = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "c"), ResumeFromCheckpoint = checkpoint } });
         Assert.Equal(20, resumed.Summary.GlobalStep);
         Assert.Equal(Events(straight.RunDirectory), Events(resumed.RunDirectory));
-        var a = TinyRun.Weights(Path.Combine(straight.RunDirectory, "final"));
-        var c = TinyRun.Weights(Path.Combine(resumed.RunDirectory, "final"));
-        try
-        {
-            Assert.Equal(a.Keys, c.Keys);
-            Assert.All(a, kv => Assert.True(kv.Value.ValueEquals(c[kv.Key]), $"{kv.Key} differs"));
-        }
-        finally
-        {
-            TinyRun.Free(a);
-            TinyRun.Free(c);
-        }
+        TinyRun.AssertSameWeightsAndFree(TinyRun.Weights(Path.Combine(straight.RunDirectory, "final")), TinyRun.Weights(Path.Combine(resumed.RunDirectory, "final")));
     }
 
     [Fact]

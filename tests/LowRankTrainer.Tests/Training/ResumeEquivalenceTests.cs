@@ -54,18 +54,8 @@ public class ResumeEquivalenceTests
         Assert.Equal(Events(straight.RunDirectory), Events(resumed.RunDirectory));
         Assert.Equal(straight.Summary.EvalLoss, resumed.Summary.EvalLoss);
         var file = scenario.StartsWith("lora", StringComparison.Ordinal) ? AdapterCheckpoint.WeightsFile : TrainingCheckpoint.ModelFile;
-        var a = SafetensorsFile.ReadAll(Path.Combine(straight.RunDirectory, "final", file));
-        var c = SafetensorsFile.ReadAll(Path.Combine(resumed.RunDirectory, "final", file));
-        try
-        {
-            Assert.Equal(a.Keys, c.Keys);
-            Assert.All(a, kv => Assert.True(kv.Value.ValueEquals(c[kv.Key]), $"{scenario}: {kv.Key} differs"));
-        }
-        finally
-        {
-            TinyRun.Free(a);
-            TinyRun.Free(c);
-        }
+        TinyRun.AssertSameWeightsAndFree(SafetensorsFile.ReadAll(Path.Combine(straight.RunDirectory, "final", file)),
+                                         SafetensorsFile.ReadAll(Path.Combine(resumed.RunDirectory, "final", file)), scenario);
     }
 
     [Fact]

@@ -71,6 +71,21 @@ internal sealed class TinyRun : IDisposable
     public static OrderedDictionary<string, Tensor> Weights(string folder) =>
         SafetensorsFile.ReadAll(Path.Combine(folder, TrainingCheckpoint.ModelFile));
 
+    /// <summary>Asserts that two weight sets have the same keys and bit-identical tensors, then frees both.</summary>
+    public static void AssertSameWeightsAndFree(OrderedDictionary<string, Tensor> expected, OrderedDictionary<string, Tensor> actual, string what = "")
+    {
+        try
+        {
+            Assert.Equal(expected.Keys, actual.Keys);
+            Assert.All(expected, kv => Assert.True(kv.Value.ValueEquals(actual[kv.Key]), $"{what}{(what.Length > 0 ? ": " : "")}{kv.Key} differs"));
+        }
+        finally
+        {
+            Free(expected);
+            Free(actual);
+        }
+    }
+
     public static void Free(OrderedDictionary<string, Tensor> tensors)
     {
         foreach (var t in tensors.Values) t.Dispose();

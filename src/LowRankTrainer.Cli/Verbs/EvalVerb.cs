@@ -9,8 +9,9 @@ using LowRankTrainer.Training;
 namespace LowRankTrainer.Cli.Verbs;
 
 /// <summary>
-/// <c>lrt eval &lt;run folder | final/ | checkpoint folder&gt; [a.b=value ...] [--split eval|train] [--out FILE] [--json]</c>:
-/// reopens a finished run (<see cref="RunModel"/>) and evaluates it with the trainer's own evaluation.
+/// <c>lrt eval &lt;run folder | final/ | checkpoint folder&gt; [a.b=value ...] [--split eval|train] [--device D] [--out FILE] [--json]</c>:
+/// reopens a finished run (<see cref="RunModel"/>) and evaluates it with the trainer's own evaluation, on the run's device
+/// and in its precision (<see cref="EvalPlacement"/>).
 /// </summary>
 public static class EvalVerb
 {
@@ -21,14 +22,19 @@ public static class EvalVerb
     public const string Usage =
         """
         usage: lrt eval <run folder | run/final | run/checkpoints/step-NNNNNN> [section.key=value ...]
-                        [--split eval|train] [--out FILE] [--json]
+                        [--split eval|train] [--device auto|cpu|cuda|cuda:N] [--out FILE] [--json]
 
         Rebuilds the run's model from its config.yaml exactly as training did (same seed, so the
         same frozen base; same adapter; same data), loads the saved weights (final/, else the
         latest checkpoint; or the checkpoint named) and evaluates them with the trainer's code:
         eval_loss and eval_accuracy (eval_f1, accuracy by dim, synthetic_linear's map metrics where
-        the run has them) equal the run's summary.json. key=value tokens override the run's config
-        (e.g. data.max_eval_samples=100). --split train evaluates the training split (keys
+        the run has them) equal the run's summary.json. It evaluates where the run trained and in
+        its precision: train.device resolved here (auto: cuda:0 where a GPU is visible, else the
+        CPU) and train.dtype on that device (auto: bf16 autocast on CUDA, fp32 on the CPU). A run
+        that names cuda explicitly, evaluated where no GPU is usable, is evaluated on the CPU with
+        a note on stderr (its numbers may then differ in the last digits). --device overrides the
+        device (strictly: a GPU that is not there is an error). key=value tokens override the run's
+        config (e.g. data.max_eval_samples=100). --split train evaluates the training split (keys
         train_loss, ...). Writes eval.json next to the weights, or to --out FILE; --json prints it.
         """;
 
@@ -41,6 +47,7 @@ public static class EvalVerb
         if (VerbHelp.Handled(args, Usage, stdout, stderr, out var helpCode)) return helpCode;
         var split = "eval";
         string? outFile = null;
+        string? device = null;
         var json = false;
         var overrides = new List<string>();
         for (var i = 1; i < args.Count; i++)
@@ -50,11 +57,20 @@ public static class EvalVerb
                 case "--json":
                     json = true;
                     break;
-                case "--split" or "--out":
+                case "--split" or "--out" or "--device":
                     var option = args[i];
                     var value = RunVerbArgs.Value("eval", args, ref i, stderr);
                     if (value is null) return ExitCodes.Usage;
                     if (option == "--out") outFile = value;
+                    else if (option == "--device")
+                    {
+                        if (EvalPlacement.CheckSpelling(value) is { } error)
+                        {
+                            stderr.WriteLine($"lrt eval: {error}");
+                            return ExitCodes.Usage;
+                        }
+                        device = value;
+                    }
                     else if (value is "eval" or "train") split = value;
                     else
                     {
@@ -74,7 +90,9 @@ public static class EvalVerb
         if (RunVerbArgs.Open("eval", args[0], overrides, stderr, out var openCode) is not { } opened) return openCode;
         return VerbErrors.Run("eval", stderr, () =>
         {
-            using var run = RunModel.Open(opened.Location, opened.Config, json ? null : stdout.WriteLine);
+            var placement = EvalPlacement.For(opened.Config.Train, device);
+            if (placement.Note is { } note) stderr.WriteLine($"lrt eval: {note}");
+            using var run = RunModel.Open(opened.Location, opened.Config, placement, json ? null : stdout.WriteLine);
             var watch = Stopwatch.StartNew();
             var result = run.Evaluate(trainSplit: split == "train");
             var report = ToJson(run, split, result, watch.Elapsed.TotalSeconds);

@@ -24,7 +24,8 @@ public static class MergeVerb
         <run folder>/merged/): model.safetensors (the full state dict, loadable with
         model.pretrained: DIR), or for a transformer HF's save_pretrained layout (config.json,
         model.safetensors, tokenizer files), plus merge_report.json. An existing non-empty DIR is
-        replaced only with --force. Runs without an adapter are refused.
+        replaced only with --force. Runs without an adapter are refused. Merging and the probe run
+        on the CPU in fp32 whatever train.device and train.dtype the run trained with.
         """;
 
     /// <summary>Runs the verb with the arguments after <c>merge</c>; returns the exit code.</summary>

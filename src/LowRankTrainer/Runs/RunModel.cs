@@ -30,9 +30,10 @@ public sealed class RunModel : IDisposable
     private readonly Generator _generator;
 
     private RunModel(RunLocation location, ExperimentConfig config, Generator generator, TrainingData data, Module<Tensor, Tensor> model,
-                     AdapterModel? adapter, LossFunction loss, EmbeddingObjective? embedding, LinearMapMetrics? mapMetrics)
+                     AdapterModel? adapter, LossFunction loss, EmbeddingObjective? embedding, LinearMapMetrics? mapMetrics, EvalPlacement placement)
     {
         Location = location;
+        Placement = placement;
         Config = config;
         _generator = generator;
         Data = data;
@@ -48,6 +49,9 @@ public sealed class RunModel : IDisposable
 
     /// <summary>The run's config (with any overrides the caller applied).</summary>
     public ExperimentConfig Config { get; }
+
+    /// <summary>Where the model is and the precision <see cref="Evaluate"/> runs in (<see cref="EvalPlacement.Host"/> unless opened with another).</summary>
+    public EvalPlacement Placement { get; }
 
     /// <summary>The run's training and evaluation data.</summary>
     public TrainingData Data { get; }
@@ -80,19 +84,29 @@ public sealed class RunModel : IDisposable
         return Open(location, result.Config, log);
     }
 
+    /// <summary>Rebuilds the model of <paramref name="config"/> on the CPU in fp32 and loads <paramref name="location"/>'s weights
+    /// (<see cref="Open(RunLocation, ExperimentConfig, EvalPlacement, Action{string}?)"/> with <see cref="EvalPlacement.Host"/>).</summary>
+    /// <exception cref="ArgumentException">The config does not describe a model the data fits, or the adapter does not fit the model.</exception>
+    /// <exception cref="InvalidDataException">The saved weights do not fit the rebuilt model; the message names the folder and the tensors.</exception>
+    public static RunModel Open(RunLocation location, ExperimentConfig config, Action<string>? log = null) => Open(location, config, EvalPlacement.Host, log);
+
     /// <summary>Rebuilds the model of <paramref name="config"/> (the run's config, possibly with overrides) and loads <paramref name="location"/>'s weights.</summary>
     /// <param name="location">The run and the weights folder.</param>
     /// <param name="config">The run's config.</param>
+    /// <param name="placement">Where the model goes once loaded and the precision <see cref="Evaluate"/> uses
+    /// (<see cref="EvalPlacement.For(TrainConfig, string?)"/>: the run's own).</param>
     /// <param name="log">Receives a line about a loaded pretrained base.</param>
     /// <exception cref="ArgumentException">The config does not describe a model the data fits, or the adapter does not fit the model.</exception>
     /// <exception cref="InvalidDataException">The saved weights do not fit the rebuilt model; the message names the folder and the tensors.</exception>
-    public static RunModel Open(RunLocation location, ExperimentConfig config, Action<string>? log = null)
+    public static RunModel Open(RunLocation location, ExperimentConfig config, EvalPlacement placement, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(location);
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(placement);
         var t = config.Train;
         // Rebuilt on the CPU whatever train.device the run trained on: its files hold host tensors, and evaluating or
-        // exporting a run must work on a machine without the GPU it trained on.
+        // exporting a run must work on a machine without the GPU it trained on. It then moves to the placement's device, as the
+        // trainer moves a model built on the CPU.
         var adapterOptions = AdapterConfigMapper.ToOptions(config.Adapter, t.Seed);
         if (t.NumThreads is { } threads) TorchRuntime.NumThreads = threads;
 
@@ -110,8 +124,9 @@ public sealed class RunModel : IDisposable
             // The frozen/trainable split tells the loader which tensors a trainable-only file must hold.
             if (adapter is null) TrainableParameters.Apply(model, config.Adapter.ModulesToSave);
             LoadWeights(location, model, adapter);
+            placement.MoveModel(model);
             var mapMetrics = data.TargetMap is { } targetMap ? new LinearMapMetrics(targetMap) : null;
-            return new RunModel(location, config, generator, data, model, adapter, loss, embedding, mapMetrics);
+            return new RunModel(location, config, generator, data, model, adapter, loss, embedding, mapMetrics, placement);
         }
         catch
         {
@@ -136,16 +151,19 @@ public sealed class RunModel : IDisposable
 
     /// <summary>
     /// Evaluates the loaded model as the trainer does at the end of the run (<see cref="ModelSetup.Evaluate"/>, batches of
-    /// <c>eval.per_device_eval_batch_size</c>) on the evaluation split, or with <paramref name="trainSplit"/> on the training split.
+    /// <c>eval.per_device_eval_batch_size</c>, inside <see cref="Placement"/>'s precision region as the trainer's evaluation
+    /// runs inside its <c>train.dtype</c> region) on the evaluation split, or with <paramref name="trainSplit"/> on the training split.
     /// </summary>
     /// <exception cref="InvalidOperationException">The run has no evaluation split.</exception>
     public EvalResult Evaluate(bool trainSplit = false)
     {
         var split = trainSplit ? Data.Train : Data.Eval ?? throw new InvalidOperationException($"the run's data has no evaluation split (data.dataset {Config.Data.Dataset}); evaluate the training split instead");
+        using var precision = Placement.Precision.Enter();
         return ModelSetup.Evaluate(Model, Loss, Embedding, MapMetrics, Data.Train, split, Config.Eval.PerDeviceEvalBatchSize);
     }
 
-    /// <summary>The model's output on <paramref name="inputs"/> in evaluation mode under no-grad (training mode is restored).</summary>
+    /// <summary>The model's output on <paramref name="inputs"/> (moved to the model's device) in evaluation mode under no-grad, in
+    /// fp32 (training mode is restored).</summary>
     public Tensor Logits(Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -154,7 +172,7 @@ public sealed class RunModel : IDisposable
         try
         {
             using var noGrad = Autograd.NoGrad();
-            return Model.Forward(inputs);
+            return Model.Forward(RunDevice.On(inputs, Placement.Device));
         }
         finally
         {

@@ -4,6 +4,7 @@ using LowRankTrainer.Cli.Verbs;
 using LowRankTrainer.Models;
 using LowRankTrainer.Runs;
 using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Nn;
 using LowRankTrainer.Training;
 
 namespace LowRankTrainer.Cli.Tests.Verbs;
@@ -71,6 +72,19 @@ public sealed class EvalMergeVerbTests : IDisposable
         using var abs = t.Abs();
         using var max = abs.Max();
         return max.ToDouble();
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="model"/> (a fresh model of the merged weights) where and in the precision the run trained
+    /// (<see cref="EvalPlacement"/>: the CPU in fp32 here), so its numbers compare with the run's summary; the loss tolerance
+    /// is the merge's in fp32 and bf16's unit roundoff (2⁻⁸) under bf16 autocast, where merged and unmerged sums round apart.
+    /// </summary>
+    private static (EvalResult Result, double Tolerance) EvaluateAsTheRunDid(RunModel run, Module<Tensor, Tensor> model, int batch)
+    {
+        var placement = EvalPlacement.For(run.Config.Train);
+        placement.MoveModel(model);
+        using var precision = placement.Precision.Enter();
+        return (run.Loss.Evaluate(model, run.Data.Eval!, batch), placement.Precision.Name == "fp32" ? MergeTolerance : 1.0 / 256);
     }
 
     [Fact]
@@ -186,9 +200,9 @@ public sealed class EvalMergeVerbTests : IDisposable
         var diff = MaxAbs(actual.Sub(expected));
         Assert.True(diff < MergeTolerance * MaxAbs(expected), $"{method}: model.pretrained of the merged file is off by {diff}");
         var summary = Summary(run);
-        var evaluated = adapted.Loss.Evaluate(fresh, adapted.Data.Eval!, EvalBatch);
+        var (evaluated, tolerance) = EvaluateAsTheRunDid(adapted, fresh, EvalBatch);
         Assert.Equal(summary.EvalAccuracy!.Value, evaluated.Accuracy!.Value);
-        Assert.Equal(summary.EvalLoss!.Value, evaluated.Loss, summary.EvalLoss!.Value * MergeTolerance);
+        Assert.Equal(summary.EvalLoss!.Value, evaluated.Loss, summary.EvalLoss!.Value * tolerance);
     }
 
     [Fact]
@@ -323,6 +337,69 @@ public sealed class EvalMergeVerbTests : IDisposable
         Tensor actual;
         using (Autograd.NoGrad()) actual = fresh.Forward(probe);
         Assert.True(MaxAbs(actual.Sub(expected)) < MergeTolerance * MaxAbs(expected));
-        Assert.Equal(Summary(run).EvalAccuracy!.Value, adapted.Loss.Evaluate(fresh, adapted.Data.Eval!, 16).Accuracy!.Value);
+        Assert.Equal(Summary(run).EvalAccuracy!.Value, EvaluateAsTheRunDid(adapted, fresh, 16).Result.Accuracy!.Value);
+    }
+
+    [Fact]
+    public void Eval_DeviceOption_IsValidatedBeforeTheRunIsOpened()
+    {
+        var (code, _, err) = CliRun.Run(EvalVerb.Run, Path.Combine(_root, "no-such-run"), "--device", "gpu");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains($"lrt eval: --device must be {TrainingDevice.Choices} (got 'gpu')", err, StringComparison.Ordinal);
+        (code, _, err) = CliRun.Run(EvalVerb.Run, Path.Combine(_root, "no-such-run"), "--device");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--device", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_DeviceCpu_OnACpuRun_ReproducesTheSummary()
+    {
+        var run = Train(Config("quickstart.yaml"));
+        var (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--device", "cpu", "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Equal(Summary(run).EvalLoss!.Value, JsonNode.Parse(output)!["eval_loss"]!.GetValue<double>());
+    }
+
+    [NoGpuFact]
+    public void Eval_DeviceCudaWithoutAGpu_IsAUsageErrorNamingTheOption()
+    {
+        var run = Train(Config("quickstart.yaml"));
+        var (code, _, err) = CliRun.Run(EvalVerb.Run, run, "--device", "cuda");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("lrt eval: --device is cuda, but", err, StringComparison.Ordinal);
+    }
+
+    [NoGpuFact]
+    public void Eval_RunThatNamesCuda_WithoutAGpu_IsEvaluatedOnTheCpuWithANote()
+    {
+        var run = Train(Config("quickstart.yaml"));
+        // As if it had trained on a GPU machine (config.yaml records the resolved device; the weights are host tensors either way).
+        var configFile = Path.Combine(run, "config.yaml");
+        var yaml = File.ReadAllText(configFile);
+        Assert.Contains("  device: cpu\n", yaml, StringComparison.Ordinal);
+        File.WriteAllText(configFile, yaml.Replace("  device: cpu\n", "  device: cuda\n", StringComparison.Ordinal));
+        var (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("lrt eval: note: the run trained with train.device cuda, not usable here", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal(Summary(run).EvalLoss!.Value, JsonNode.Parse(output)!["eval_loss"]!.GetValue<double>());
+    }
+
+    [GpuFact]
+    public void Eval_CudaRunWithDtypeAuto_ReproducesTheSummaryExactly_OnTheGpuInBf16()
+    {
+        var run = Train(Config("quickstart.yaml"), "train.device=cuda", "train.dtype=auto");
+        var summary = Summary(run);
+        Assert.StartsWith("cuda", summary.Device, StringComparison.Ordinal);
+        var (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.DoesNotContain("note:", err, StringComparison.Ordinal);
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal(summary.EvalLoss!.Value, json["eval_loss"]!.GetValue<double>());
+        Assert.Equal(summary.EvalAccuracy!.Value, json["eval_accuracy"]!.GetValue<double>());
+        // On the CPU in fp32 instead: the same model, other rounding (bf16 autocast's unit roundoff is 2⁻⁸).
+        (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--device", "cpu", "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Equal(summary.EvalLoss!.Value, JsonNode.Parse(output)!["eval_loss"]!.GetValue<double>(), summary.EvalLoss!.Value * 0.05);
     }
 }

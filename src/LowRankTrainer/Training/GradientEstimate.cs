@@ -1,7 +1,9 @@
 using LowRankTrainer.Adapters;
+using LowRankTrainer.Config;
 using LowRankTrainer.Data;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
+using LowRankTrainer.Torch.Optim.Schedulers;
 
 namespace LowRankTrainer.Training;
 
@@ -77,6 +79,20 @@ public sealed class GradientEstimate : IAdapterInitContext, IDisposable
 
     /// <summary>η = lr / warm-up steps with a warm-up (the reference's lr / (warmup_ratio · total steps), the rate of the first step), else lr.</summary>
     public static double FirstStepLearningRate(double learningRate, long warmupSteps) => warmupSteps > 0 ? learningRate / warmupSteps : learningRate;
+
+    /// <summary>
+    /// LoRA-SB's init data (Ponkshe, Singhal et al. 2024), on a fresh run only (resume loads the adapter from the
+    /// checkpoint): the summed gradients of the first <paramref name="numSamples"/> training samples in dataset order
+    /// (<see cref="Compute"/>), and η = the first step's learning rate, lr / warm-up steps (lr without a warm-up).
+    /// The global torch RNG is re-seeded with <c>train.seed</c> afterwards, so dropout in the run draws what it would without the estimate.
+    /// </summary>
+    public static GradientEstimate ForRun(Module<Tensor, Tensor> model, LossFunction loss, TensorDataset train, int numSamples, TrainConfig t, long totalSteps)
+    {
+        var warmup = (t.WarmupSteps > 0 ? Warmup.OfSteps(t.WarmupSteps) : Warmup.OfRatio(t.WarmupRatio)).Resolve(totalSteps);
+        var estimate = GradientEstimate.Compute(model, loss, train, numSamples, t.PerDeviceTrainBatchSize, GradientEstimate.FirstStepLearningRate(t.LearningRate, warmup));
+        TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
+        return estimate;
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -137,7 +137,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var lossScaler = precision.CreateLossScaler();
         // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
-            ? EstimateGradients(model, loss, data.Train, sb.NumSamples, t, totalSteps)
+            ? GradientEstimate.ForRun(model, loss, data.Train, sb.NumSamples, t, totalSteps)
             : null;
         if (initContext is not null) adapterOptions = ((LoraSbOptions)adapterOptions!) with { InitContext = initContext };
         AdapterModel? adapter;
@@ -487,20 +487,6 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             RunPlots.Write(runDir, runName, metrics.History);
             return summary;
         }
-    }
-
-    /// <summary>
-    /// LoRA-SB's init data (Ponkshe, Singhal et al. 2024), on a fresh run only (resume loads the adapter from the
-    /// checkpoint): the summed gradients of the first <paramref name="numSamples"/> training samples in dataset order
-    /// (<see cref="GradientEstimate"/>), and η = the first step's learning rate, lr / warm-up steps (lr without a warm-up).
-    /// The global torch RNG is re-seeded with <c>train.seed</c> afterwards, so dropout in the run draws what it would without the estimate.
-    /// </summary>
-    private static GradientEstimate EstimateGradients(Module<Tensor, Tensor> model, LossFunction loss, TensorDataset train, int numSamples, TrainConfig t, long totalSteps)
-    {
-        var warmup = (t.WarmupSteps > 0 ? Warmup.OfSteps(t.WarmupSteps) : Warmup.OfRatio(t.WarmupRatio)).Resolve(totalSteps);
-        var estimate = GradientEstimate.Compute(model, loss, train, numSamples, t.PerDeviceTrainBatchSize, GradientEstimate.FirstStepLearningRate(t.LearningRate, warmup));
-        TorchRuntime.ManualSeed(unchecked((ulong)t.Seed));
-        return estimate;
     }
 
     /// <summary>

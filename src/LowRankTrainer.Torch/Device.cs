@@ -21,18 +21,23 @@ public readonly record struct Device(DeviceType Type, int Index = 0)
     public static Device Cuda(int index = 0) => new(DeviceType.Cuda, index);
 
     /// <summary>Parses PyTorch's spelling: <c>cpu</c>, <c>cuda</c>, <c>cuda:1</c>.</summary>
-    public static Device Parse(string text)
+    public static Device Parse(string text) =>
+        TryParse(text, out var device) ? device : throw new FormatException($"'{text}' is not a device (expected cpu, cuda or cuda:N)");
+
+    /// <summary>As <see cref="Parse"/>, answering false instead of throwing for anything else.</summary>
+    public static bool TryParse(string text, out Device device)
     {
         ArgumentNullException.ThrowIfNull(text);
         var s = text.Trim().ToLowerInvariant();
-        if (s == "cpu") return Cpu;
-        if (s == "cuda") return Cuda();
+        device = s == "cuda" ? Cuda() : Cpu;
+        if (s is "cpu" or "cuda") return true;
         if (s.StartsWith("cuda:", StringComparison.Ordinal)
             && int.TryParse(s.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
         {
-            return Cuda(index);
+            device = Cuda(index);
+            return true;
         }
-        throw new FormatException($"'{text}' is not a device (expected cpu, cuda or cuda:N)");
+        return false;
     }
 
     /// <summary>PyTorch's spelling of the device.</summary>

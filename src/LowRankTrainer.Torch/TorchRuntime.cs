@@ -15,6 +15,9 @@ namespace LowRankTrainer.Torch;
 public sealed record BuildInfo(string TorchVersion, bool CudaCompiled, bool CudaAvailable, int CudaDeviceCount,
                                int Cxx11Abi, string Blas, int IntraOpThreads)
 {
+    /// <summary>The numeric release of <see cref="TorchVersion"/> ("2.11.0+cu130" → 2.11.0), for version checks; 0.0 if unreadable.</summary>
+    public Version TorchRelease => Version.TryParse(TorchVersion.Split('+', '-')[0], out var v) ? v : new Version(0, 0);
+
     /// <summary>True when the reference (netlib) BLAS is loaded instead of an optimised one: 10× slower matmuls.</summary>
     public bool UsesReferenceBlas =>
         Blas.Split(';').Any(p => p.Contains("/blas/libblas", StringComparison.Ordinal)) &&

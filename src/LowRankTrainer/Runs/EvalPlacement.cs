@@ -7,7 +7,7 @@ namespace LowRankTrainer.Runs;
 
 /// <summary>
 /// Where and in what precision a saved run is evaluated (<c>lrt eval</c>): the device its <c>train.device</c> resolves to
-/// here (<see cref="TrainingDevice.Resolve(string, CudaInfo)"/>, so <c>auto</c> is <c>cuda:0</c> on a GPU machine and the
+/// here (<see cref="TrainingDevice.Resolve(string, CudaInfo, string)"/>, so <c>auto</c> is <c>cuda:0</c> on a GPU machine and the
 /// CPU elsewhere) and its <c>train.dtype</c> on that device (<see cref="MixedPrecision"/>: <c>auto</c> is bf16 autocast on
 /// CUDA, fp32 on the CPU) — what the trainer's own evaluation used, so the run's summary is reproduced exactly.
 /// </summary>
@@ -43,14 +43,7 @@ public sealed record EvalPlacement(Device Device, MixedPrecision Precision, stri
         string? note = null;
         if (deviceOverride is not null)
         {
-            try
-            {
-                device = TrainingDevice.Resolve(deviceOverride, cuda);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException(e.Message.Replace("train.device", "--device", StringComparison.Ordinal));
-            }
+            device = TrainingDevice.Resolve(deviceOverride, cuda, key: "--device");
         }
         else
         {
@@ -58,7 +51,7 @@ public sealed record EvalPlacement(Device Device, MixedPrecision Precision, stri
             {
                 device = TrainingDevice.Resolve(train.Device, cuda);
             }
-            catch (ArgumentException e) when (IsWellFormed(train.Device))
+            catch (ArgumentException e) when (TrainingDevice.IsWellFormed(train.Device))
             {
                 device = Device.Cpu;
                 note = $"note: the run trained with train.device {train.Device.Trim()}, not usable here ({FirstClause(e.Message)}); " +
@@ -73,32 +66,14 @@ public sealed record EvalPlacement(Device Device, MixedPrecision Precision, stri
     public static string? CheckSpelling(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return IsWellFormed(value) ? null : $"--device must be {TrainingDevice.Choices} (got '{value}')";
+        return TrainingDevice.IsWellFormed(value) ? null : $"--device must be {TrainingDevice.Choices} (got '{value}')";
     }
 
-    /// <summary>Moves <paramref name="model"/> to <see cref="Device"/> (a no-op on the CPU, as <see cref="RunDevice.MoveModel"/>).</summary>
-    public void MoveModel(Module model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        if (Device.Type == DeviceType.Cuda) model.To(Device);
-    }
+    /// <summary>Moves <paramref name="model"/> to <see cref="Device"/> (<see cref="RunDevice.Move"/>: a no-op on the CPU).</summary>
+    public void MoveModel(Module model) => RunDevice.Move(model, Device);
 
     /// <summary>A one-line description, e.g. <c>cuda:0, bf16</c>.</summary>
     public string Describe() => $"{Device}, {Precision.Name}";
-
-    private static bool IsWellFormed(string setting)
-    {
-        if (setting.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return true;
-        try
-        {
-            Device.Parse(setting);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
 
     // TrainingDevice's messages read "train.device is X, but <reason>; <advice>": the reason alone, for a one-line note.
     private static string FirstClause(string message)

@@ -138,15 +138,15 @@ public sealed class EmbeddingObjective
     }
 
     /// <summary>
-    /// The per-layer embeddings of both columns of text pairs [N, 2, T], from one forward pass over the 2N texts
-    /// (anchors first), each layer's [2N, d] then cut into anchors [N, d] and positives [N, d].
-    /// </summary>
-    /// <summary>
     /// The layers' embeddings of <paramref name="inputs"/>, moved first to the model's device. Views are augmented where the
     /// batch is (the CPU), so a run on a GPU sees the views a CPU run does.
     /// </summary>
     private IReadOnlyList<Tensor> Embed(Tensor inputs) => _embedder.EmbedLayers(RunDevice.On(inputs, RunDevice.Of(_embedder.Model)));
 
+    /// <summary>
+    /// The per-layer embeddings of both columns of text pairs [N, 2, T], from one forward pass over the 2N texts
+    /// (anchors first), each layer's [2N, d] then cut into anchors [N, d] and positives [N, d].
+    /// </summary>
     private (IReadOnlyList<Tensor> Anchors, IReadOnlyList<Tensor> Positives) EmbedTextPairs(Tensor pairs)
     {
         var (anchors, positives) = TextPairBatch.Split(pairs);

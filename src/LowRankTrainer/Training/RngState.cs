@@ -16,6 +16,7 @@ internal static class RngState
     public const string CpuKey = "cpu_default_generator";
     public const string CudaKey = "cuda_default_generator";
 
+    /// <summary>The states as named uint8 tensors (the caller owns them); with a CUDA <paramref name="device"/>, its default generator's too.</summary>
     public static Dictionary<string, Tensor> Capture(Generator model, Device device = default)
     {
         using var cpu = Generator.Default();
@@ -28,6 +29,7 @@ internal static class RngState
         return states;
     }
 
+    /// <summary>Restores what <see cref="Capture"/> saved (the CUDA generator's state only on a CUDA <paramref name="device"/>).</summary>
     public static void Restore(Generator model, IReadOnlyDictionary<string, Tensor> states, Device device = default)
     {
         model.SetState(states[ModelKey]);

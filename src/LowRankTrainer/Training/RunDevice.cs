@@ -61,10 +61,14 @@ public sealed class RunDevice
     /// Moves every parameter and buffer of <paramref name="model"/> to the device, keeping each slot and its requires_grad
     /// (<see cref="Module.To(Device)"/>). Call it before the optimizer is built: tensors fetched before the move are stale.
     /// </summary>
-    public void MoveModel(Module model)
+    public void MoveModel(Module model) => Move(model, Device);
+
+    /// <summary>Moves <paramref name="model"/> to <paramref name="device"/>; nothing on the CPU, where it was built, so a CPU
+    /// run's tensors stay the very ones it created.</summary>
+    public static void Move(Module model, Device device)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (IsCuda) model.To(Device);
+        if (device.Type == DeviceType.Cuda) model.To(device);
     }
 
     /// <summary><paramref name="tensor"/> on the device: itself when it is there already, else a copy in the current scope.</summary>

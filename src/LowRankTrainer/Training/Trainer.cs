@@ -326,7 +326,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                             // scope: autograd keeps what the loss's backward needs, so holding it too would only add
                             // to the peak, which backward's start usually is.
                             using var output = model.Forward(runDevice.On(batch.Inputs));
-                            value = loss.Compute(output, runDevice.On(batch.Targets), step: step + 1);
+                            value = loss.Compute(output, batch.Targets, step: step + 1);  // Compute moves targets to the output's device
                         }
                     }
                     var v = value.ToDouble();

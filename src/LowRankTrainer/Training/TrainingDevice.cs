@@ -33,43 +33,47 @@ public static class TrainingDevice
     /// <exception cref="ArgumentException">The setting is malformed or asks for a GPU this process cannot use.</exception>
     public static Device Resolve(string setting) => Resolve(setting, CudaInfo.Current());
 
+    /// <summary>Whether <paramref name="setting"/> is spelled as one of <see cref="Choices"/> (nothing asked of libtorch).</summary>
+    public static bool IsWellFormed(string setting)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        return IsAuto(setting) || Device.TryParse(setting, out _);
+    }
+
     /// <summary>Resolves <paramref name="setting"/> against <paramref name="cuda"/> (separate so the messages are testable without a GPU).</summary>
+    /// <param name="setting">auto | cpu | cuda | cuda:N.</param>
+    /// <param name="cuda">What the process knows about CUDA.</param>
+    /// <param name="key">What the messages call the setting (<c>lrt eval</c> passes <c>--device</c>).</param>
     /// <exception cref="ArgumentException">The setting is malformed or asks for a GPU that <paramref name="cuda"/> does not offer.</exception>
-    public static Device Resolve(string setting, CudaInfo cuda)
+    public static Device Resolve(string setting, CudaInfo cuda, string key = "train.device")
     {
         ArgumentNullException.ThrowIfNull(setting);
         ArgumentNullException.ThrowIfNull(cuda);
         var usable = cuda.Compiled && cuda.Available && cuda.DeviceCount > 0;
-        if (setting.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return usable ? Device.Cuda(0) : Device.Cpu;
-        Device device;
-        try
-        {
-            device = Device.Parse(setting);
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException($"train.device must be {Choices} (got '{setting}')");
-        }
+        if (IsAuto(setting)) return usable ? Device.Cuda(0) : Device.Cpu;
+        if (!Device.TryParse(setting, out var device)) throw new ArgumentException($"{key} must be {Choices} (got '{setting}')");
         if (device.Type == DeviceType.Cpu) return device;
         if (!cuda.Compiled)
         {
-            throw new ArgumentException($"train.device is {setting}, but the loaded libtorch {cuda.TorchVersion} is a CPU-only build " +
+            throw new ArgumentException($"{key} is {setting}, but the loaded libtorch {cuda.TorchVersion} is a CPU-only build " +
                                         "(Debian's libtorch has no CUDA); build the shim against a CUDA PyTorch (tools/build_shim.sh) " +
-                                        "or set train.device: cpu (auto picks the GPU when there is one)");
+                                        $"or set {key}: cpu (auto picks the GPU when there is one)");
         }
         if (!usable)
         {
-            throw new ArgumentException($"train.device is {setting}, but libtorch {cuda.TorchVersion} has CUDA and sees no GPU " +
-                                        "(no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them); check nvidia-smi, or set train.device: cpu");
+            throw new ArgumentException($"{key} is {setting}, but libtorch {cuda.TorchVersion} has CUDA and sees no GPU " +
+                                        $"(no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides them); check nvidia-smi, or set {key}: cpu");
         }
         if (device.Index >= cuda.DeviceCount)
         {
             var visible = cuda.DeviceCount == 1 ? "cuda:0" : string.Create(CultureInfo.InvariantCulture, $"cuda:0 … cuda:{cuda.DeviceCount - 1}");
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"train.device is {setting}, but libtorch sees {cuda.DeviceCount} GPU(s) ({visible})"));
+                $"{key} is {setting}, but libtorch sees {cuda.DeviceCount} GPU(s) ({visible})"));
         }
         return device;
     }
+
+    private static bool IsAuto(string setting) => setting.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The checks that need the resolved device and the rest of <paramref name="train"/>: fused AdamW on CUDA is
@@ -81,10 +85,10 @@ public static class TrainingDevice
     {
         ArgumentNullException.ThrowIfNull(train);
         if (device.Type != DeviceType.Cuda) return;
-        var resolved = train.Device.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? $"auto (resolved to {device})" : device.ToString();
+        var resolved = IsAuto(train.Device) ? $"auto (resolved to {device})" : device.ToString();
         if (train.Optim == "adamw_torch_fused")
         {
-            var version = torchVersion ?? LinkedTorchVersion();
+            var version = torchVersion ?? TorchRuntime.GetBuildInfo().TorchRelease;
             if (version < new Version(2, 4))
             {
                 throw new ArgumentException($"train.optim adamw_torch_fused on CUDA needs libtorch 2.4 or newer (its _fused_adamw_), but this shim " +
@@ -96,13 +100,5 @@ public static class TrainingDevice
             throw new ArgumentException($"data-parallel training ({worldSize} ranks) runs over c10d Gloo on the CPU only; NCCL (CUDA) is not " +
                                         $"supported yet, but train.device is {resolved}: train in one process on the GPU, or set train.device: cpu");
         }
-    }
-
-    private static Version LinkedTorchVersion()
-    {
-        var text = TorchRuntime.GetBuildInfo().TorchVersion;
-        // "2.11.0+cu130", "1.13.0": the numeric part before any local suffix.
-        var numeric = text.Split('+', '-')[0];
-        return Version.TryParse(numeric, out var v) ? v : new Version(0, 0);
     }
 }

@@ -59,6 +59,8 @@ public sealed class MatryoshkaCrossEntropy
     public Tensor PerSize(Tensor stackedLogits, Tensor target, int index, Reduction reduction = Reduction.Mean)
     {
         ArgumentNullException.ThrowIfNull(stackedLogits);
-        return Functional.CrossEntropy(stackedLogits.Select(1, index), target, ignoreIndex: _ignoreIndex, labelSmoothing: _labelSmoothing, reduction: reduction);
+        // The view goes at once: left to the caller's scope it would keep the logits' storage alive through backward.
+        using var logits = stackedLogits.Select(1, index);
+        return Functional.CrossEntropy(logits, target, ignoreIndex: _ignoreIndex, labelSmoothing: _labelSmoothing, reduction: reduction);
     }
 }

@@ -69,12 +69,30 @@ public sealed class LossFunction
     /// at training step <paramref name="step"/> (which picks the sizes when <c>dims_per_step</c> is set; step 0
     /// — evaluation — uses every size).
     /// </summary>
+    /// <remarks>
+    /// Every view or copy made here (targets moved to the output's device, a language model's logits flattened per token)
+    /// is disposed before returning, so that once the caller disposes <paramref name="output"/> its storage is freed, as
+    /// in PyTorch: autograd keeps what backward needs (log_softmax's output), and a causal LM's logits [N, T, V] —
+    /// the step's largest tensor — would otherwise stay alive through backward in the caller's scope.
+    /// </remarks>
     public Tensor Compute(Tensor output, Tensor target, Reduction reduction = Reduction.Mean, long step = 0)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
         // Targets follow the output to its device (a no-op where they are already there, as on the CPU).
-        target = RunDevice.On(target, output.Device);
+        var onDevice = RunDevice.On(target, output.Device);
+        try
+        {
+            return ComputeOnDevice(output, onDevice, reduction, step);
+        }
+        finally
+        {
+            if (!ReferenceEquals(onDevice, target)) onDevice.Dispose();
+        }
+    }
+
+    private Tensor ComputeOnDevice(Tensor output, Tensor target, Reduction reduction, long step)
+    {
         if (_mrl is not null)
         {
             var perStep = _config.Matryoshka.DimsPerStep;
@@ -82,28 +100,41 @@ public sealed class LossFunction
             Tensor? total = null;
             foreach (var i in NestingSampler.Indices(_dimsAscending!.Length, perStep, _seed, step))
             {
-                var term = _mrl.PerSize(output, target, i, reduction) * _mrl.Weights[i];
-                total = total is null ? term : total + term;
+                using var term = _mrl.PerSize(output, target, i, reduction);
+                var weighted = term * _mrl.Weights[i];
+                if (total is null)
+                {
+                    total = weighted;
+                    continue;
+                }
+                using (var previous = total) using (weighted) total = previous + weighted;
             }
             return total!;
         }
         if (IsClassification)
         {
-            (output, target) = PerToken(output, target);
-            return Functional.CrossEntropy(output, target, ignoreIndex: _config.IgnoreIndex, labelSmoothing: _config.LabelSmoothing, reduction: reduction);
+            if (output.Rank != 3 || target.Rank != 2) return CrossEntropy(output, target, reduction);
+            // A language model's logits [N, T, V] and targets [N, T] as [N·T, V] and [N·T], so that every token is one
+            // classification (targets equal to ignore_index, such as padding, drop out of loss and accuracy).
+            using var perTokenOutput = output.Flatten(0, 1);
+            using var perTokenTarget = target.Flatten();
+            return CrossEntropy(perTokenOutput, perTokenTarget, reduction);
         }
         // A regressor's [N, 1] output meets targets [N]; vector targets [N, d] meet outputs [N, d] as they are. Any other
         // pair would broadcast silently (mse_loss of [N, d] against [N] is a [N, N]-shaped mistake), so it is refused.
-        var prediction = output.NumEl == target.NumEl ? output.Reshape(target.Shape) : output;
+        using var prediction = output.NumEl == target.NumEl ? output.Reshape(target.Shape) : output.Alias();
         if (!prediction.Shape.SequenceEqual(target.Shape))
             throw new ArgumentException($"loss.name mse needs one output per target value: the model gives [{string.Join(", ", output.Shape)}], the targets are [{string.Join(", ", target.Shape)}]");
-        return Functional.Mse(prediction, target.To(prediction.DType), reduction);
+        using var typedTarget = target.To(prediction.DType);
+        return Functional.Mse(prediction, typedTarget, reduction);
     }
 
+    private Tensor CrossEntropy(Tensor output, Tensor target, Reduction reduction) =>
+        Functional.CrossEntropy(output, target, ignoreIndex: _config.IgnoreIndex, labelSmoothing: _config.LabelSmoothing, reduction: reduction);
+
     /// <summary>
-    /// A language model's logits [N, T, V] and targets [N, T] as [N·T, V] and [N·T], so that every token is one
-    /// classification (targets equal to ignore_index, such as padding, drop out of loss and accuracy); other
-    /// shapes pass through.
+    /// A language model's logits [N, T, V] and targets [N, T] as [N·T, V] and [N·T] views, so that every token is one
+    /// classification (targets equal to ignore_index, such as padding, drop out of accuracy); other shapes pass through.
     /// </summary>
     private static (Tensor Output, Tensor Target) PerToken(Tensor output, Tensor target) =>
         output.Rank == 3 && target.Rank == 2 ? (output.Flatten(0, 1), target.Flatten()) : (output, target);

@@ -20,12 +20,15 @@ std::atomic<int64_t> g_allocated{0};
 std::atomic<int64_t> g_peak{0};
 std::atomic<bool> g_tracking{false};
 
-// What a counted storage's DataPtr carries as its context: the inner allocator's DataPtr (which frees the bytes when
-// destroyed) and the count to take back.
-struct CountedBlock {
-    c10::DataPtr inner;
+// Each counted block is the inner allocator's block with this header in front: the count to take back and the inner
+// deleter. The DataPtr handed out is "simple" (data == context), which oneDNN's raw_allocate path and others assert, so
+// the size must live beside the data, not in a separate context. 64 bytes keep the data at the inner allocator's
+// 64-byte alignment.
+struct alignas(64) BlockHeader {
     int64_t bytes;
+    c10::DeleterFnPtr inner_deleter;
 };
+static_assert(sizeof(BlockHeader) == 64, "the header must keep 64-byte alignment");
 
 void raise_peak(int64_t now) {
     int64_t peak = g_peak.load(std::memory_order_relaxed);
@@ -33,10 +36,11 @@ void raise_peak(int64_t now) {
     }
 }
 
-void release_counted(void* context) {
-    auto* block = static_cast<CountedBlock*>(context);
-    g_allocated.fetch_sub(block->bytes, std::memory_order_relaxed);
-    delete block;  // destroys the inner DataPtr: the inner allocator frees the bytes
+void release_counted(void* data) {
+    if (data == nullptr) return;
+    auto* header = static_cast<BlockHeader*>(data) - 1;
+    g_allocated.fetch_sub(header->bytes, std::memory_order_relaxed);
+    header->inner_deleter(header);
 }
 
 // allocate() is const before 2.3 and not after; copy_data() is pure virtual from 2.3 (a plain member before).
@@ -51,16 +55,20 @@ public:
     explicit CountingCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
 
     c10::DataPtr allocate(size_t bytes) TS_ALLOCATE_QUALIFIER override {
-        c10::DataPtr inner = inner_->allocate(bytes);
-        void* data = inner.get();
+        c10::DataPtr inner = inner_->allocate(bytes + sizeof(BlockHeader));
+        TORCH_CHECK(inner.get() != nullptr && inner.get() == inner.get_context(),
+                    "counting CPU allocator: the inner CPU allocator hands out non-simple data pointers; cannot count");
         const c10::Device device = inner.device();
-        auto* block = new CountedBlock{std::move(inner), static_cast<int64_t>(bytes)};
-        raise_peak(g_allocated.fetch_add(block->bytes, std::memory_order_relaxed) + block->bytes);
-        return {data, block, &release_counted, device};
+        const c10::DeleterFnPtr inner_deleter = inner.get_deleter();
+        auto* header = static_cast<BlockHeader*>(inner.release_context());
+        header->bytes = static_cast<int64_t>(bytes);
+        header->inner_deleter = inner_deleter;
+        raise_peak(g_allocated.fetch_add(header->bytes, std::memory_order_relaxed) + header->bytes);
+        void* data = header + 1;
+        return {data, data, &release_counted, device};
     }
 
-    // No raw allocate/free pair: the count needs the size at free time, which only the context carries.
-    c10::DeleterFnPtr raw_deleter() const override { return nullptr; }
+    c10::DeleterFnPtr raw_deleter() const override { return &release_counted; }
 
     void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
 

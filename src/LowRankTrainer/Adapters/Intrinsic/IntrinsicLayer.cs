@@ -65,7 +65,13 @@ public abstract class IntrinsicLayer : AdapterLayer
     protected abstract Tensor Compute(Tensor input, Tensor weight, Tensor? bias);
 
     /// <summary>ΔW = reshape(λ_W·(P θ)_W) to the base weight's shape (the slice is row-major, as <see cref="IntrinsicMethod.Layout"/> counts it).</summary>
-    public sealed override Tensor DeltaWeight() => Subspace.Offset(_weightBlock).View(BaseWeight.Value.Shape);
+    public sealed override Tensor DeltaWeight()
+    {
+        // The slice's own handle goes now (the view keeps the storage): left in the step's scope it would hold a
+        // weight-sized tensor per layer through backward.
+        using var offset = Subspace.Offset(_weightBlock);
+        return offset.View(BaseWeight.Value.Shape);
+    }
 
     /// <summary>Δb = λ_b·(P θ)_b, or null for a layer without bias.</summary>
     public sealed override Tensor? DeltaBias() => _biasBlock is { } block ? Subspace.Offset(block) : null;

@@ -48,7 +48,10 @@ public sealed class Gpt2Attention : Module
             using var k = Heads(parts[1], n, t, hd);
             using var v = Heads(parts[2], n, t, hd);
             using var a = Functional.ScaledDotProductAttention(q, k, v, mask, IsTraining ? _attnDropout : 0, isCausal: mask is null, scale: _scale);
-            using var merged = a.Transpose(1, 2).Reshape(n, t, d);
+            // Each intermediate gets its own handle and goes at the end of this call: a bare a.Transpose(1, 2) would stay
+            // in the step's scope and keep the attention output's storage alive through backward, which PyTorch frees.
+            using var tokenMajor = a.Transpose(1, 2);
+            using var merged = tokenMajor.Reshape(n, t, d);
             using var projected = CallChild("c_proj", merged);
             return CallChild("resid_dropout", projected);
         }

@@ -119,6 +119,12 @@ public sealed record RunSummary
     /// <summary>All parameters of the model.</summary>
     public long NumTotalParams { get; init; }
 
+    /// <summary>fp16 runs: the loss scale S at the end of the run; null otherwise.</summary>
+    public double? LossScale { get; init; }
+
+    /// <summary>fp16 runs: steps skipped because their gradients overflowed at the loss scale (0 when none); null otherwise.</summary>
+    public long? OverflowSkippedSteps { get; init; }
+
     /// <summary>Indented JSON with snake_case keys.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, _json);
 

@@ -35,11 +35,12 @@ internal sealed class ConsoleProgress(TextWriter console, bool interactive, long
         _lastWidth = text.Length;
     }
 
-    /// <summary>At a log event: a plain line when not interactive.</summary>
+    /// <summary>At a log event: a plain line when not interactive (with fp16's loss scale after the gradient norm).</summary>
     public void Log(MetricsEntry entry, TimeSpan? eta)
     {
         var text = Describe(entry.Step, entry.Loss, entry.LearningRate ?? 0, entry.SamplesPerSecond ?? 0, eta) +
-                   (entry.GradNorm is { } g ? string.Create(CultureInfo.InvariantCulture, $" | grad_norm {g:G4}") : "");
+                   (entry.GradNorm is { } g ? string.Create(CultureInfo.InvariantCulture, $" | grad_norm {g:G4}") : "") +
+                   (entry.LossScale is { } s ? string.Create(CultureInfo.InvariantCulture, $" | loss_scale {s}") : "");
         if (interactive) log?.WriteLine(text);
         else Line(text);
     }

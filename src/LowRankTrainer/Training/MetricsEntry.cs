@@ -6,7 +6,8 @@ namespace LowRankTrainer.Training;
 /// One logged event: a line of <c>metrics.jsonl</c>, a row of <c>metrics.csv</c>, and an entry of
 /// <c>trainer_state.json</c>'s <c>log_history</c> (snake_case keys as HF Trainer writes them:
 /// <c>loss</c>, <c>learning_rate</c>, <c>grad_norm</c>, <c>epoch</c>, <c>step</c>; <c>eval_loss</c>,
-/// <c>eval_accuracy</c>, <c>eval_runtime</c> for evaluations). Absent values are omitted.
+/// <c>eval_accuracy</c>, <c>eval_runtime</c> for evaluations; fp16 runs add <c>loss_scale</c> and
+/// <c>overflow_skipped_steps</c>). Absent values are omitted.
 /// </summary>
 public sealed record MetricsEntry
 {
@@ -61,4 +62,16 @@ public sealed record MetricsEntry
 
     /// <summary>CUDA runs: peak MiB reserved by the caching allocator since the run started (<c>torch.cuda.max_memory_reserved</c>); null on the CPU.</summary>
     public double? GpuMemPeakReservedMib { get; init; }
+
+    /// <summary>
+    /// fp16 runs (train entries): the dynamic loss scale S after this step (<see cref="LossScaling"/>; HF Trainer's scaler
+    /// keeps it in <c>scaler.pt</c>); null otherwise.
+    /// </summary>
+    public double? LossScale { get; init; }
+
+    /// <summary>
+    /// fp16 runs (train entries): steps skipped so far because their gradients overflowed at the loss scale (the optimizer
+    /// and schedule did not step and S halved), counted over the whole run, resumes included; null otherwise.
+    /// </summary>
+    public long? OverflowSkippedSteps { get; init; }
 }

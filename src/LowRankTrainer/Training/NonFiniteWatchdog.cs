@@ -27,10 +27,26 @@ public sealed class NonFiniteWatchdog(string policy, int maxConsecutiveSkips, Fu
     /// <summary>The known <c>train.on_nonfinite</c> values.</summary>
     public static IReadOnlyList<string> Policies { get; } = ["stop", "skip_step"];
 
-    private int _consecutive;
-
-    /// <summary>Steps skipped so far in this process.</summary>
+    /// <summary>Steps skipped so far in the run (a resumed run counts on from its checkpoint's, <see cref="Restore"/>).</summary>
     public long SkippedSteps { get; private set; }
+
+    /// <summary>How many of those were the last steps in a row (what <c>train.max_skipped_steps</c> bounds).</summary>
+    public int ConsecutiveSkippedSteps { get; private set; }
+
+    /// <summary>
+    /// Resumes the counts a checkpoint saved (<see cref="TrainerState.SkippedSteps"/> and
+    /// <see cref="TrainerState.ConsecutiveSkippedSteps"/>), so a resumed run reports the run's total and stops after
+    /// <c>train.max_skipped_steps</c> steps in a row counted across the resume.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative count, or more in a row than in all.</exception>
+    public void Restore(long skippedSteps, int consecutiveSkippedSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skippedSteps);
+        ArgumentOutOfRangeException.ThrowIfNegative(consecutiveSkippedSteps);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)consecutiveSkippedSteps, skippedSteps, nameof(consecutiveSkippedSteps));
+        SkippedSteps = skippedSteps;
+        ConsecutiveSkippedSteps = consecutiveSkippedSteps;
+    }
 
     /// <summary>
     /// Checks one micro-batch's loss. Returns false when it is finite; true when it is not and the step is to be
@@ -72,7 +88,7 @@ public sealed class NonFiniteWatchdog(string policy, int maxConsecutiveSkips, Fu
     }
 
     /// <summary>Records a step that ran the optimizer (resets the run of skipped steps).</summary>
-    public void StepTaken() => _consecutive = 0;
+    public void StepTaken() => ConsecutiveSkippedSteps = 0;
 
     /// <summary>The first parameter whose gradient holds NaN (or else ±∞), and which of the two.</summary>
     public static (string Name, string Kind)? FirstNonFiniteGradient(IReadOnlyList<(string Name, Tensor Value)> trainable)
@@ -91,15 +107,15 @@ public sealed class NonFiniteWatchdog(string policy, int maxConsecutiveSkips, Fu
 
     private bool Fire(long step, double value, string what)
     {
-        if (policy == "skip_step" && _consecutive < maxConsecutiveSkips)
+        if (policy == "skip_step" && ConsecutiveSkippedSteps < maxConsecutiveSkips)
         {
-            _consecutive++;
+            ConsecutiveSkippedSteps++;
             SkippedSteps++;
             return true;
         }
         var checkpoint = lastCheckpoint() is { } path ? $"the last good checkpoint, {path}, is kept" : "no checkpoint was saved before it";
         var advice = policy == "skip_step"
-            ? $"{_consecutive} steps in a row were already skipped (train.max_skipped_steps {maxConsecutiveSkips}); lower train.learning_rate or check the data"
+            ? $"{ConsecutiveSkippedSteps} steps in a row were already skipped (train.max_skipped_steps {maxConsecutiveSkips}); lower train.learning_rate or check the data"
             : "lower train.learning_rate, check the data, or set train.on_nonfinite: skip_step";
         throw new NonFiniteLossException($"{what}; the weights were not updated and {checkpoint}; {advice}") { Step = step, Value = value };
     }

@@ -32,7 +32,8 @@ namespace LowRankTrainer.Training;
 /// optimizer step, the schedule step and zero_grad. Each micro-batch runs in its own
 /// <see cref="DisposeScope"/>, so no per-step tensor outlives the step.</item>
 /// <item>Watchdog: a non-finite loss or gradient norm stops the run with <see cref="NonFiniteLossException"/>
-/// before the weights are touched.</item>
+/// before the weights are touched (or skips the step: <see cref="NonFiniteWatchdog"/>; its counts resume with a checkpoint).
+/// fp16 steps skipped on gradient overflow are reported by <see cref="LossScaling"/>.</item>
 /// <item>Logging every <c>logging.logging_steps</c>: the mean loss over the window, the step's lr and
 /// gradient norm, samples/s → <c>metrics.jsonl</c>, <c>metrics.csv</c> and the console.</item>
 /// <item>Evaluation (<c>eval.eval_strategy</c> steps/epoch): eval_loss and eval_accuracy, plus once at
@@ -134,7 +135,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         }
         var loss = new LossFunction(config.Loss, t.Seed);
         var precision = new MixedPrecision(t.Dtype, runDevice.Device);
-        var lossScaler = precision.CreateLossScaler();
+        var lossScaling = (_options.LossScaler?.Invoke() ?? precision.CreateLossScaler()) is { } scaler ? new LossScaling(scaler) : null;
         // Data-parallel: rank 0 alone estimates; the others inject a placeholder that rank 0's broadcast replaces below.
         var initContext = adapterOptions is LoraSbOptions sb && resumeFrom is null && dp.IsMain
             ? GradientEstimate.ForRun(model, loss, data.Train, sb.NumSamples, t, totalSteps)
@@ -193,11 +194,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         progress.Line($"run folder: {runDir}");
         if (runDevice.IsCuda) progress.Line($"device: {runDevice.Device}");
         if (dp.IsDistributed) progress.Line($"data parallel: {dp.WorldSize} ranks (c10d Gloo); rank 0 writes the run folder");
-        if (precision.Name != "fp32")
-        {
-            var scaling = lossScaler is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; dynamic loss scaling from {lossScaler.Scale}");
-            progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32{scaling}");
-        }
+        if (precision.Name != "fp32") progress.Line($"precision: {precision.Name} autocast for the forward pass and loss; weights, gradients and optimizer state in fp32{lossScaling?.Describe()}");
         foreach (var line in modelLines) progress.Line(line);
         if (config.Model.Pretrained is { } pretrained && model is not TransformerModel) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         if (adapter is not null) progress.Line(adapter.Describe());
@@ -208,10 +205,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         if (resumeFrom is not null) progress.Line($"resumed from {resumeFrom} at step {resumed!.GlobalStep}");
         else if (t.ResumeFromCheckpoint == "auto") progress.Line($"resume_from_checkpoint: auto found no checkpoint under {Path.Combine(t.OutputDir, runName)}; starting fresh");
 
-        if (lossScaler is not null && resumed?.LossScale is { } savedScale)
-        {
-            lossScaler.Restore(new GradScalerState(savedScale, resumed.LossScaleGrowthTracker ?? 0));
-        }
+        if (resumed is not null) lossScaling?.Restore(resumed);
         var step = resumed?.GlobalStep ?? 0;
         var startStep = step;
         // Each rank sums its own shares of the loss; a resumed window's sum (already global) is rank 0's to carry.
@@ -240,6 +234,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         EvalResult? lastEval = resumedEval is null ? null : EvalResult.FromEntry(resumedEval);
         var status = "success";
         var watchdog = new NonFiniteWatchdog(t.OnNonfinite, t.MaxSkippedSteps, () => lastCheckpoint ?? resumeFrom);
+        if (resumed is not null) watchdog.Restore(resumed.SkippedSteps, resumed.ConsecutiveSkippedSteps);
         double Epoch() => loader.Epoch + ((double)loader.BatchIndex / loader.BatchesPerEpoch);
         TimeSpan? Eta() => step > startStep ? loopClock.Elapsed / (step - startStep) * (totalSteps - step) : null;
 
@@ -278,8 +273,9 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 LoggingSteps = config.Logging.LoggingSteps, EvalSteps = config.Eval.EvalSteps, SaveSteps = config.Checkpoint.SaveSteps,
                 TrainBatchSize = bs, LogHistory = metrics.History.ToList(), DataCursor = JsonNode.Parse(loader.Cursor.ToJson())!.AsObject(),
                 LoggingWindowLossSum = windowLossSum, LoggingWindowSteps = windowSteps, Seed = t.Seed,
-                LossScale = lossScaler?.State.Scale, LossScaleGrowthTracker = lossScaler?.State.GrowthTracker,
+                SkippedSteps = watchdog.SkippedSteps, ConsecutiveSkippedSteps = watchdog.ConsecutiveSkippedSteps,
             };
+            state = lossScaling?.Annotate(state) ?? state;
             if (adapter is not null)
             {
                 lastCheckpoint = TrainingCheckpoint.Save(checkpointsDir, step, adapter, optimizer, scheduler, generator, state, runDevice.Device);
@@ -337,7 +333,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     }
                     var scale = batch.LossScale(dp.WorldSize);
                     var share = scale == 1 ? value / accum : value * (scale / accum);
-                    (lossScaler is null ? share : lossScaler.ScaleLoss(share)).Backward();
+                    (lossScaling is null ? share : lossScaling.ScaleLoss(share)).Backward();
                     SampleHeap();
                     lossShare += (batch.Size == batch.GlobalSize ? v : v * batch.Size / batch.GlobalSize) / accum;
                 }
@@ -349,7 +345,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     : watchdog.LossIsNonFiniteOnAnotherRank(step + 1));
                 // fp16: gradients back to their true scale before clipping; an overflow at this loss scale skips the
                 // optimizer and scheduler (as HF Trainer does) and halves the scale; it is not a watchdog failure.
-                var overflow = !skipStep && lossScaler is not null && lossScaler.Unscale(trainableTensors);
+                var overflow = !skipStep && lossScaling is not null && lossScaling.Unscale(trainableTensors);
                 // clip_grad_norm_ with +∞ scales by min(1, ∞) = 1 (exact), so the norm is logged either way.
                 var gradNorm = skipStep || overflow ? double.NaN : GradClip.ClipGradNorm(trainableTensors, t.MaxGradNorm > 0 ? t.MaxGradNorm : double.PositiveInfinity);
                 skipStep = skipStep || (!overflow && watchdog.GradientIsNonFinite(gradNorm, step + 1, lossShare, trainable));
@@ -360,7 +356,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     scheduler.Step();
                     watchdog.StepTaken();
                 }
-                if (!skipStep) lossScaler?.Update(overflow);
+                var overflowLine = skipStep ? null : lossScaling?.Update(overflow, step + 1);
                 optimizer.ZeroGrad();
                 stepClock.Stop();
                 step++;
@@ -371,6 +367,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 }
                 else
                 {
+                    if (overflowLine is not null) progress.Line(overflowLine);
                     windowLoss += lossShare;
                     windowSteps++;
                 }
@@ -384,7 +381,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                         Step = step, Epoch = Epoch(), Loss = windowSteps > 0 ? windowLossSum / windowSteps : null, LearningRate = lr, GradNorm = double.IsFinite(gradNorm) ? gradNorm : null,
                         SamplesPerSecond = windowSamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9), ElapsedSeconds = clock.Elapsed.TotalSeconds,
                     };
-                    entry = runDevice.WithPeakMemory(entry);
+                    entry = runDevice.WithPeakMemory(lossScaling?.Annotate(entry) ?? entry);
                     metrics.Write(entry);
                     progress.Log(entry, Eta());
                     (windowLoss, windowSteps, windowSamples) = (0, 0, 0);
@@ -460,7 +457,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         var trainLoss = summary.TrainLoss is { } l ? string.Create(CultureInfo.InvariantCulture, $"; train loss {l:F4}") : "";
         var gpu = runDevice.Peak() is { } peak ? $"; {peak}" : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
-            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}{gpu}"));
+            $"{status}: {step} steps in {summary.TrainRuntime:F1} s ({summary.TrainSamplesPerSecond:F0} samples/s){trainLoss}{accuracy}{lossScaling?.Summary()}{gpu}"));
         return new TrainResult(runDir, summary, lastCheckpoint);
 
         RunSummary WriteSummary(string outcome, string? error)
@@ -482,6 +479,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                 SkippedSteps = watchdog.SkippedSteps > 0 ? watchdog.SkippedSteps : null, Device = runDevice.Device.ToString(),
                 GpuMemPeakAllocMib = gpuPeak?.PeakAllocatedMib, GpuMemPeakReservedMib = gpuPeak?.PeakReservedMib,
             };
+            summary = lossScaling?.Annotate(summary) ?? summary;
             if (!dp.IsMain) return summary;
             AtomicWrite.Text(Path.Combine(runDir, "summary.json"), summary.ToJson());
             RunPlots.Write(runDir, runName, metrics.History);

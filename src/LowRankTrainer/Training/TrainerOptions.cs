@@ -35,4 +35,11 @@ public sealed record TrainerOptions
     /// <see cref="DataParallel"/> for what each rank does.
     /// </summary>
     public LowRankTrainer.Torch.Distributed.ProcessGroup? ProcessGroup { get; init; }
+
+    /// <summary>
+    /// Tests: makes the loss scaler instead of fp16's default (PyTorch's, S₀ = 2¹⁶), e.g. one whose huge initial scale forces
+    /// gradient overflows; with another <c>train.dtype</c> it turns loss scaling on too, so the overflow bookkeeping
+    /// (<see cref="LossScaling"/>) runs on the CPU. Null (the default): fp16 alone scales, with PyTorch's defaults.
+    /// </summary>
+    public Func<LowRankTrainer.Torch.Optim.GradScaler>? LossScaler { get; init; }
 }

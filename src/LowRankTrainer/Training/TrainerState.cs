@@ -70,6 +70,21 @@ public sealed record TrainerState
     /// <summary>fp16 runs: consecutive finite steps since S last changed.</summary>
     public int? LossScaleGrowthTracker { get; init; }
 
+    /// <summary>fp16 runs: steps skipped so far because their gradients overflowed (<see cref="LossScaling"/>); null otherwise (read as 0).</summary>
+    public long? OverflowSkippedSteps { get; init; }
+
+    /// <summary>
+    /// Steps skipped so far under <c>train.on_nonfinite: skip_step</c> (<see cref="NonFiniteWatchdog"/>); 0 in checkpoints
+    /// written before it was saved.
+    /// </summary>
+    public long SkippedSteps { get; init; }
+
+    /// <summary>
+    /// How many of those were the last steps in a row before the checkpoint, so that <c>train.max_skipped_steps</c> counts
+    /// across a resume; 0 in checkpoints written before it was saved.
+    /// </summary>
+    public int ConsecutiveSkippedSteps { get; init; }
+
     /// <summary>The data cursor as a record.</summary>
     public DataCursor Cursor() => Data.DataCursor.FromJson(DataCursor?.ToJsonString() ?? throw new JsonException("trainer_state.json has no data_cursor"));
 

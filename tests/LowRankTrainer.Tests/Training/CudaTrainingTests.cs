@@ -4,6 +4,7 @@ using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Config;
 using LowRankTrainer.Torch;
 using LowRankTrainer.Torch.Nn;
+using LowRankTrainer.Torch.Optim;
 using LowRankTrainer.Training;
 
 namespace LowRankTrainer.Tests.Training;
@@ -233,6 +234,43 @@ public class CudaTrainingTests
         var scale = state.RootElement.GetProperty("loss_scale").GetDouble();
         Assert.True(scale > 0 && Math.Log2(scale) == Math.Round(Math.Log2(scale)), $"loss scale {scale}");
     }
+
+    /// <summary>
+    /// fp16 on CUDA with a loss scale far too large (2²⁴: the logits' gradient alone, S·(p − y)/32, exceeds fp16's 65504)
+    /// overflows for real in float16 backward: every overflow is reported on the console, in metrics.jsonl, summary.json and
+    /// trainer_state.json (LossScalingTests.AssertOverflowsReported), and a run stopped and resumed reports the same totals.
+    /// </summary>
+    [GpuFact]
+    public void Fp16OnCuda_ForcedOverflows_AreReported_AndResumeWithTheirTotals()
+    {
+        using var tiny = new TinyRun();
+        var initialScale = Math.Pow(2, 24);
+        GradScaler Scaler() => new(initScale: initialScale);
+        var config = tiny.Config() with { Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 5 } };
+        config = config with { Train = config.Train with { Device = "cuda", Dtype = "fp16" } };
+        ExperimentConfig In(string name, string? resume = null) => config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, name), ResumeFromCheckpoint = resume } };
+
+        var console = new StringWriter();
+        var straight = tiny.Run(In("a"), lossScaler: Scaler, console: console);
+        Assert.Contains("precision: fp16 autocast", console.ToString(), StringComparison.Ordinal);
+        var overflows = LossScalingTests.AssertOverflowsReported(straight, initialScale, console.ToString());
+        Assert.NotEmpty(overflows);
+        Assert.Equal(1L, overflows[0]);
+        Assert.True(overflows.Count < straight.Summary.GlobalStep, $"all {overflows.Count} steps overflowed");
+
+        var stopped = tiny.RunUntil(In("b"), 10, lossScaler: Scaler);
+        var checkpoint = Path.Combine(stopped.RunDirectory, "checkpoints", TrainingCheckpoint.FolderName(10));
+        var resumed = tiny.Run(In("c", checkpoint), lossScaler: Scaler);
+        Assert.Equal(LossScalingTests.OverflowLines(straight.RunDirectory).Where(l => l.Step > 10), LossScalingTests.OverflowLines(resumed.RunDirectory));
+        Assert.Equal((straight.Summary.LossScale, straight.Summary.OverflowSkippedSteps), (resumed.Summary.LossScale, resumed.Summary.OverflowSkippedSteps));
+        Assert.Equal(Events(straight.RunDirectory).Where(e => e.Contains("split=\"train\"", StringComparison.Ordinal)).Select(OverflowKeys),
+                     Events(resumed.RunDirectory).Where(e => e.Contains("split=\"train\"", StringComparison.Ordinal)).Select(OverflowKeys));
+    }
+
+    // The loss-scale keys of an Events line.
+    private static string OverflowKeys(string e) =>
+        string.Join(' ', e.Split(' ').Where(kv => kv.StartsWith("step=", StringComparison.Ordinal) || kv.StartsWith("loss_scale=", StringComparison.Ordinal)
+                                                   || kv.StartsWith("overflow_skipped_steps=", StringComparison.Ordinal)));
 
     [GpuFact]
     public void Dropout_WithACpuGenerator_OnACudaTensor_DrawsTheCpuMask()

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using LowRankTrainer.Config;
 using LowRankTrainer.Tests.Config;
 using LowRankTrainer.Data;
@@ -109,6 +111,95 @@ public class NonFiniteWatchdogTests
         Assert.Contains("2 steps in a row were already skipped (train.max_skipped_steps 2)", e.Message, StringComparison.Ordinal);
         Assert.Contains("no checkpoint was saved before it", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SkipStep_TheCountIsSavedInTheCheckpoint_AndAResumedRunCountsOnFromIt()
+    {
+        using var tiny = new TinyRun();
+        using var poisoned = Poisoned(tiny.Train, i => i == PoisonedSample);
+        var config = Unshuffled(tiny, "skip_step", saveSteps: 10);
+        var straight = tiny.Run(In(config, "a"), train: poisoned);
+        var stopped = tiny.RunUntil(In(config, "b"), 10, poisoned);
+        var checkpoint = Path.Combine(stopped.RunDirectory, "checkpoints", TrainingCheckpoint.FolderName(10));
+        var saved = State(checkpoint);
+        Assert.True(saved.SkippedSteps > 0, "no step before the checkpoint was skipped: the test would not test the resume");
+        Assert.Equal(stopped.Summary.SkippedSteps, saved.SkippedSteps);
+        Assert.Equal(0, saved.ConsecutiveSkippedSteps); // the steps right before it ran the optimizer
+
+        var resumed = tiny.Run(In(config, "c") with { Train = In(config, "c").Train with { ResumeFromCheckpoint = checkpoint } }, train: poisoned);
+        Assert.True(straight.Summary.SkippedSteps > saved.SkippedSteps, "no step after the checkpoint was skipped");
+        Assert.Equal(straight.Summary.SkippedSteps, resumed.Summary.SkippedSteps);
+        // The console lines of the steps skipped after the checkpoint count as the unbroken run's do.
+        Assert.Equal(SkipLines(straight.RunDirectory).Where(l => l.Step > 10), SkipLines(resumed.RunDirectory));
+
+        // A checkpoint written before the count was saved reads as none skipped: only the resumed run's own skips count.
+        var statePath = Path.Combine(checkpoint, TrainingCheckpoint.StateFile);
+        var json = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        Assert.True(json.Remove("skipped_steps") && json.Remove("consecutive_skipped_steps"));
+        File.WriteAllText(statePath, json.ToJsonString());
+        var fromOld = tiny.Run(In(config, "d") with { Train = In(config, "d").Train with { ResumeFromCheckpoint = checkpoint } }, train: poisoned);
+        Assert.Equal(straight.Summary.SkippedSteps - saved.SkippedSteps, fromOld.Summary.SkippedSteps);
+    }
+
+    [Fact]
+    public void SkipStep_MaxSkippedStepsInARow_CountsAcrossAResume()
+    {
+        using var tiny = new TinyRun();
+        using var poisoned = Poisoned(tiny.Train, _ => true);
+        var config = Unshuffled(tiny, "skip_step", saveSteps: 1);
+        config = config with { Train = config.Train with { MaxSkippedSteps = 2 } };
+        var unbroken = Assert.Throws<NonFiniteLossException>(() => tiny.Run(In(config, "a"), train: poisoned));
+        var checkpoints = Path.Combine(Directory.GetDirectories(Path.Combine(tiny.Root, "a", "tiny")).Single(), "checkpoints");
+        var saved = TrainingCheckpoint.List(checkpoints);
+        Assert.Equal(unbroken.Step - 1, saved.Count); // every step before the failing one was skipped and saved
+        foreach (var checkpoint in saved)
+        {
+            var step = TrainingCheckpoint.StepOf(checkpoint)!.Value;
+            var state = State(checkpoint);
+            Assert.Equal((step, step), (state.SkippedSteps, (long)state.ConsecutiveSkippedSteps));
+            var name = $"from{step}";
+            var e = Assert.Throws<NonFiniteLossException>(() =>
+                tiny.Run(In(config, name) with { Train = In(config, name).Train with { ResumeFromCheckpoint = checkpoint } }, train: poisoned));
+            Assert.Equal(unbroken.Step, e.Step);
+            Assert.Contains("2 steps in a row were already skipped (train.max_skipped_steps 2)", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Restore_ContinuesTheRunOfSkippedSteps()
+    {
+        var watchdog = new NonFiniteWatchdog("skip_step", 3, () => null);
+        watchdog.Restore(5, 2);
+        Assert.True(watchdog.LossIsNonFiniteOnAnotherRank(8));
+        Assert.Equal((6L, 3), (watchdog.SkippedSteps, watchdog.ConsecutiveSkippedSteps));
+        var e = Assert.Throws<NonFiniteLossException>(() => watchdog.LossIsNonFiniteOnAnotherRank(9));
+        Assert.Contains("3 steps in a row were already skipped (train.max_skipped_steps 3)", e.Message, StringComparison.Ordinal);
+        watchdog.StepTaken();
+        Assert.Equal((6L, 0), (watchdog.SkippedSteps, watchdog.ConsecutiveSkippedSteps));
+        Assert.Throws<ArgumentOutOfRangeException>(() => watchdog.Restore(-1, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => watchdog.Restore(1, 2));
+    }
+
+    [Fact]
+    public void TrainerState_WithoutTheSkipCounts_ReadsThemAsZero()
+    {
+        var state = TrainerState.FromJson("""{"global_step": 7, "data_cursor": {"epoch": 0, "batch_index": 7, "seed": 1}}""");
+        Assert.Equal((0L, 0, null), (state.SkippedSteps, state.ConsecutiveSkippedSteps, state.OverflowSkippedSteps));
+        var saved = TrainerState.FromJson((state with { SkippedSteps = 4, ConsecutiveSkippedSteps = 2 }).ToJson());
+        Assert.Equal((4L, 2), (saved.SkippedSteps, saved.ConsecutiveSkippedSteps));
+    }
+
+    private static ExperimentConfig In(ExperimentConfig config, string outputName) =>
+        config with { Train = config.Train with { OutputDir = Path.Combine(Path.GetDirectoryName(config.Train.OutputDir)!, outputName) } };
+
+    private static TrainerState State(string checkpoint) =>
+        TrainerState.FromJson(File.ReadAllText(Path.Combine(checkpoint, TrainingCheckpoint.StateFile)));
+
+    // train.log's "step N: … step skipped (K so far, …)" lines, with their step.
+    private static List<(long Step, string Line)> SkipLines(string runDirectory) =>
+        [.. File.ReadAllLines(Path.Combine(runDirectory, "train.log"))
+            .Where(l => l.Contains("step skipped", StringComparison.Ordinal))
+            .Select(l => (long.Parse(l["step ".Length..l.IndexOf(':', StringComparison.Ordinal)], CultureInfo.InvariantCulture), l))];
 
     [Fact]
     public void GradientCheck_NamesTheFirstParameterWithANonFiniteGradient()

@@ -2,6 +2,7 @@ using LowRankTrainer.Checkpoints.Safetensors;
 using LowRankTrainer.Config;
 using LowRankTrainer.Data;
 using LowRankTrainer.Torch;
+using LowRankTrainer.Torch.Optim;
 using LowRankTrainer.Training;
 
 namespace LowRankTrainer.Tests.Training;
@@ -54,18 +55,23 @@ internal sealed class TinyRun : IDisposable
         Logging = new LoggingConfig { LoggingSteps = 1 },
     };
 
-    public TrainResult Run(ExperimentConfig config, Action<long>? onStep = null, TensorDataset? train = null, CancellationToken token = default) =>
-        new Trainer(config, Yaml, TextWriter.Null, new TrainerOptions
+    /// <summary>
+    /// Trains <paramref name="config"/>; console lines go to <paramref name="console"/> (default: nowhere) and the run's
+    /// train.log. <paramref name="lossScaler"/>: <see cref="TrainerOptions.LossScaler"/>.
+    /// </summary>
+    public TrainResult Run(ExperimentConfig config, Action<long>? onStep = null, TensorDataset? train = null, Func<GradScaler>? lossScaler = null,
+                           TextWriter? console = null, CancellationToken token = default) =>
+        new Trainer(config, Yaml, console ?? TextWriter.Null, new TrainerOptions
         {
-            TrainData = train ?? Train, EvalData = Eval, Interactive = false, StepCompleted = onStep,
+            TrainData = train ?? Train, EvalData = Eval, Interactive = false, StepCompleted = onStep, LossScaler = lossScaler,
             Clock = () => new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
         }).Run(token);
 
     /// <summary>A run cancelled right after <paramref name="step"/> (it saves a checkpoint there).</summary>
-    public TrainResult RunUntil(ExperimentConfig config, long step)
+    public TrainResult RunUntil(ExperimentConfig config, long step, TensorDataset? train = null, Func<GradScaler>? lossScaler = null)
     {
         using var cts = new CancellationTokenSource();
-        return Run(config, s => { if (s == step) cts.Cancel(); }, token: cts.Token);
+        return Run(config, s => { if (s == step) cts.Cancel(); }, train, lossScaler, token: cts.Token);
     }
 
     public static OrderedDictionary<string, Tensor> Weights(string folder) =>

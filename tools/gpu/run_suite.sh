@@ -12,7 +12,8 @@
 #      artifacts/ by walking up from their own folder and from the current one. With artifacts/gpu-kit-fmnist/
 #      carried, it installs Fashion-MNIST into /usr/share/datasets/fashion-mnist, where the loader looks;
 #   4. points DOTNET_ROOT, PATH and DOTNET_HOST_PATH (what the CLI tests start lrt with) at the carried runtime,
-#      and LRT_TORCHSHIM at the fresh shim;
+#      LRT_TORCHSHIM at the fresh shim, and LRT_TB_PYTHON (the TensorBoard tests' reader) at the kit's
+#      python/reader-python: this python3 without site-packages, on the kit's pure-Python protobuf and crcmod;
 #   5. runs xUnit's console runner on the three test assemblies as `dotnet test` does: each in its own process
 #      (live-handle counts are per process), the three side by side, inside the test's own folder with the test's
 #      own runtimeconfig (net10.0, invariant globalization), collection parallelism as each assembly declares it;
@@ -111,6 +112,17 @@ export LRT_TORCHSHIM="$shim"
 [ "$(command -v dotnet)" = "$DOTNET_HOST_PATH" ] || { echo "run_suite: dotnet resolves to $(command -v dotnet), not the kit's"; exit 1; }
 echo "run_suite: dotnet is $(command -v dotnet); DOTNET_ROOT=$DOTNET_ROOT"
 dotnet --list-runtimes | sed 's/^/  /'
+# The TensorBoard tests' reference reader (EventFileReader) runs LRT_TB_PYTHON instead of /usr/bin/python3: the kit's
+# reader-python, which runs this machine's python3 without its site-packages on the kit's pure-Python protobuf and
+# crcmod (this python3 has neither).
+export LRT_TB_PYTHON="$kit/python/reader-python"
+if [ -x "$LRT_TB_PYTHON" ]; then
+    echo "run_suite: TensorBoard reader: $("$LRT_TB_PYTHON" -c 'import sys, crcmod, google.protobuf as pb
+from google.protobuf.internal import api_implementation as api
+print("python", sys.version.split()[0], "| protobuf", pb.__version__, api.Type(), "| crcmod", "C" if sys.modules["crcmod.crcmod"]._usingExtension else "pure Python")' 2>&1 | tail -n 1)"
+else
+    echo "run_suite: warning: the kit has no python/reader-python (packed before it was added): the TensorBoard tests fail"
+fi
 fmnist_present || echo "run_suite: warning: no Fashion-MNIST in $fmnist_dir: its tests fail (carry artifacts/gpu-kit-fmnist: tools/gpu/README.md)"
 command -v node >/dev/null || echo "run_suite: note: node is not on PATH: the JavaScript/HF reference tests skip"
 

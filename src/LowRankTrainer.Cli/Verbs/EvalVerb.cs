@@ -57,20 +57,15 @@ public static class EvalVerb
                 case "--json":
                     json = true;
                     break;
-                case "--split" or "--out" or "--device":
+                case "--device":
+                    device = RunVerbArgs.DeviceOption("eval", args, ref i, stderr);
+                    if (device is null) return ExitCodes.Usage;
+                    break;
+                case "--split" or "--out":
                     var option = args[i];
                     var value = RunVerbArgs.Value("eval", args, ref i, stderr);
                     if (value is null) return ExitCodes.Usage;
                     if (option == "--out") outFile = value;
-                    else if (option == "--device")
-                    {
-                        if (EvalPlacement.CheckSpelling(value) is { } error)
-                        {
-                            stderr.WriteLine($"lrt eval: {error}");
-                            return ExitCodes.Usage;
-                        }
-                        device = value;
-                    }
                     else if (value is "eval" or "train") split = value;
                     else
                     {
@@ -90,8 +85,7 @@ public static class EvalVerb
         if (RunVerbArgs.Open("eval", args[0], overrides, stderr, out var openCode) is not { } opened) return openCode;
         return VerbErrors.Run("eval", stderr, () =>
         {
-            var placement = EvalPlacement.For(opened.Config.Train, device);
-            if (placement.Note is { } note) stderr.WriteLine($"lrt eval: {note}");
+            var placement = RunVerbArgs.Placement("eval", opened.Config.Train, device, stderr);
             using var run = RunModel.Open(opened.Location, opened.Config, placement, json ? null : stdout.WriteLine);
             var watch = Stopwatch.StartNew();
             var result = run.Evaluate(trainSplit: split == "train");

@@ -5,8 +5,9 @@ using LowRankTrainer.Torch;
 namespace LowRankTrainer.Cli.Verbs;
 
 /// <summary>
-/// <c>lrt merge &lt;run folder | adapter folder&gt; [--out DIR] [--probe-batches N] [--force]</c>: folds an adapter run's
-/// adapter into its base and writes the merged model (<see cref="AdapterMerge"/>).
+/// <c>lrt merge &lt;run folder | adapter folder&gt; [--out DIR] [--probe-batches N] [--device D] [--force]</c>: folds an
+/// adapter run's adapter into its base and writes the merged model (<see cref="AdapterMerge"/>), on the run's device and in
+/// its precision as <c>lrt eval</c> (<see cref="EvalPlacement"/>).
 /// </summary>
 public static class MergeVerb
 {
@@ -14,7 +15,7 @@ public static class MergeVerb
     public const string Usage =
         """
         usage: lrt merge <run folder | run/final | run/checkpoints/step-NNNNNN> [--out DIR]
-                         [--probe-batches N] [--force]
+                         [--probe-batches N] [--device auto|cpu|cuda|cuda:N] [--force]
 
         Rebuilds an adapter run's base from its config.yaml (train.seed or model.pretrained),
         injects and loads the adapter (final/, else the latest checkpoint; or the folder named),
@@ -25,7 +26,10 @@ public static class MergeVerb
         model.pretrained: DIR), or for a transformer HF's save_pretrained layout (config.json,
         model.safetensors, tokenizer files), plus merge_report.json. An existing non-empty DIR is
         replaced only with --force. Runs without an adapter are refused. Merging and the probe run
-        on the CPU in fp32 whatever train.device and train.dtype the run trained with.
+        where lrt eval evaluates (see lrt eval --help): on train.device resolved here, the probe in
+        train.dtype on that device (auto: bf16 autocast on CUDA, fp32 on the CPU), so its logits
+        are the run's own; the weights are merged and written in fp32. --device overrides the
+        device (strictly: a GPU that is not there is an error).
         """;
 
     /// <summary>Runs the verb with the arguments after <c>merge</c>; returns the exit code.</summary>
@@ -38,12 +42,17 @@ public static class MergeVerb
         string? output = null;
         var probeBatches = 1;
         var force = false;
+        string? device = null;
         for (var i = 1; i < args.Count; i++)
         {
             switch (args[i])
             {
                 case "--force":
                     force = true;
+                    break;
+                case "--device":
+                    device = RunVerbArgs.DeviceOption("merge", args, ref i, stderr);
+                    if (device is null) return ExitCodes.Usage;
                     break;
                 case "--out":
                     output = RunVerbArgs.Value("merge", args, ref i, stderr);
@@ -76,7 +85,8 @@ public static class MergeVerb
         return VerbErrors.Run("merge", stderr, () =>
         {
             AdapterMerge.CheckOutput(output, force);   // before the minutes of loading, not after
-            using var run = RunModel.Open(location, config, stdout.WriteLine);
+            var placement = RunVerbArgs.Placement("merge", config.Train, device, stderr);
+            using var run = RunModel.Open(location, config, placement, stdout.WriteLine);
             stdout.WriteLine($"adapter: {location.WeightsFolder} ({run.Adapter!.Method.Name}, {run.Adapter.Layers.Count} layer(s)) on the base rebuilt from " +
                              (config.Model.Pretrained is { } pretrained ? $"model.pretrained {pretrained}" : $"train.seed {config.Train.Seed}"));
             var report = AdapterMerge.Merge(run, output, probeBatches, force);

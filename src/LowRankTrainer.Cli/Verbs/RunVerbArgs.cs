@@ -37,4 +37,31 @@ internal static class RunVerbArgs
         stderr.WriteLine($"lrt {verb}: {args[i]} needs a value");
         return null;
     }
+
+    /// <summary>
+    /// The value of <c>--device</c> at <paramref name="args"/>[<paramref name="i"/>], advancing <paramref name="i"/>, checked
+    /// for spelling (<see cref="EvalPlacement.CheckSpelling"/>) before the run is opened, so that a typo costs no model
+    /// rebuild; null (with the reason written, naming the option) when it is missing or malformed.
+    /// </summary>
+    public static string? DeviceOption(string verb, IReadOnlyList<string> args, ref int i, TextWriter stderr)
+    {
+        var value = Value(verb, args, ref i, stderr);
+        if (value is null) return null;
+        if (EvalPlacement.CheckSpelling(value) is not { } error) return value;
+        stderr.WriteLine($"lrt {verb}: {error}");
+        return null;
+    }
+
+    /// <summary>
+    /// Where and in what precision <paramref name="verb"/> works on the run (<see cref="EvalPlacement.For(TrainConfig, string?)"/>:
+    /// the run's <c>train.device</c> and <c>train.dtype</c>, or <paramref name="deviceOverride"/>); a note about a run's GPU that
+    /// is not usable here goes to <paramref name="stderr"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="deviceOverride"/> names a GPU that is not usable (a usage error, through <see cref="VerbErrors"/>).</exception>
+    public static EvalPlacement Placement(string verb, TrainConfig train, string? deviceOverride, TextWriter stderr)
+    {
+        var placement = EvalPlacement.For(train, deviceOverride);
+        if (placement.Note is { } note) stderr.WriteLine($"lrt {verb}: {note}");
+        return placement;
+    }
 }

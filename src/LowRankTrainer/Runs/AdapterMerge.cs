@@ -24,8 +24,11 @@ namespace LowRankTrainer.Runs;
 /// <param name="MaxRelDiff"><paramref name="MaxAbsDiff"/> / <paramref name="MaxAbsLogit"/>.</param>
 /// <param name="MaxAbsBaseDiff">max |logit_base − logit_unmerged|, the base with the adapter disabled: how far the adapter moved the
 /// model, so that a small <paramref name="MaxAbsDiff"/> means something.</param>
+/// <param name="Device">Where the merge and the probe ran (<see cref="EvalPlacement.Device"/>: the run's <c>train.device</c>, or <c>--device</c>).</param>
+/// <param name="Precision">The probe's precision (<see cref="EvalPlacement.Precision"/>: <c>fp32</c>, or <c>bf16</c>/<c>fp16</c>
+/// autocast), which sets the scale of <paramref name="MaxRelDiff"/>'s rounding (<see cref="AdapterMerge"/>).</param>
 public sealed record MergeReport(string Method, string Source, string Output, string Layout, string ProbeSplit, long ProbeSamples, int ProbeBatches,
-                                 double MaxAbsLogit, double MaxAbsDiff, double MaxRelDiff, double MaxAbsBaseDiff)
+                                 double MaxAbsLogit, double MaxAbsDiff, double MaxRelDiff, double MaxAbsBaseDiff, string Device, string Precision)
 {
     private static readonly JsonSerializerOptions _json = new()
     {
@@ -49,6 +52,14 @@ public sealed record MergeReport(string Method, string Source, string Output, st
 /// moves it), so the forward y = Wx + b equals W₀x + b + Δ(x) up to float32 rounding: the branch's products are summed in
 /// another order, each output carrying a relative error of a few ulp (2⁻²⁴ ≈ 6e-8) times the number of terms per dot
 /// product. Differences of 1e-6 to 1e-5 relative to max |logit| are rounding; an order of magnitude more is a bug.</para>
+/// <para>Both run where the run's own evaluation ran (<see cref="RunModel.Placement"/>: <c>lrt merge</c> opens the run with
+/// <see cref="EvalPlacement.For(Config.TrainConfig, string?)"/>, as <c>lrt eval</c>), so the probe's logits are the ones the run
+/// computes. ΔW is always formed and added in float32, outside the precision region; but under bf16 autocast each
+/// forward rounds its weights and activations to bfloat16 (unit roundoff 2⁻⁸ ≈ 4e-3), W₀ + ΔW as one tensor where the
+/// unmerged model rounds W₀ and the adapter's factors apart, so merged and unmerged logits then differ by a bf16 ulp or
+/// two of max |logit| (4e-3 to 7e-3 relative for the shipped methods' tiny runs): bf16's rounding, not the merge's
+/// (<c>--device cpu</c> on a run with <c>train.dtype: auto</c> probes in fp32). The report names the device and the
+/// precision.</para>
 /// <para>The merged model is then unloaded (each wrapper replaced by its base layer, so the state dict has the base's own
 /// names and no adapter tensors) and written: <c>model.safetensors</c> of the full state dict for the MLP-family models,
 /// which <c>model.pretrained</c> loads strictly (<see cref="PretrainedWeights"/>); for a transformer HF's layout
@@ -117,7 +128,8 @@ public static class AdapterMerge
         var layout = run.Model is TransformerModel ? "hf" : PretrainedWeights.FileName;
         var full = Path.GetFullPath(output);
         var report = new MergeReport(adapter.Method.Name, run.Location.WeightsFolder, full, layout, split, probeRows, probeBatches,
-                                     maxLogit, maxDiff, maxLogit > 0 ? maxDiff / maxLogit : maxDiff, maxBaseDiff);
+                                     maxLogit, maxDiff, maxLogit > 0 ? maxDiff / maxLogit : maxDiff, maxBaseDiff,
+                                     run.Placement.Device.ToString(), run.Placement.Precision.Name);
         // Complete or absent: written aside and renamed (an old output, --force, is replaced only once the new one is whole).
         AtomicWrite.Folder(full, temp =>
         {
@@ -182,7 +194,7 @@ public static class AdapterMerge
     {
         ArgumentNullException.ThrowIfNull(report);
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"probe: {report.ProbeSamples} {report.ProbeSplit} rows ({report.ProbeBatches} batch{(report.ProbeBatches == 1 ? "" : "es")}); max |logit| {report.MaxAbsLogit:G6}");
+            $"probe: {report.ProbeSamples} {report.ProbeSplit} rows ({report.ProbeBatches} batch{(report.ProbeBatches == 1 ? "" : "es")}) on {report.Device} in {report.Precision}; max |logit| {report.MaxAbsLogit:G6}");
         yield return string.Create(CultureInfo.InvariantCulture,
             $"merged vs unmerged: max |Δlogit| {report.MaxAbsDiff:G3} (relative {report.MaxRelDiff:G3}); the adapter itself moves the logits by up to {report.MaxAbsBaseDiff:G6}");
         yield return $"wrote {report.Output} ({report.Layout}, {report.Method} merged into the base; {ReportFile})";

@@ -6,9 +6,9 @@ using LowRankTrainer.Training;
 namespace LowRankTrainer.Runs;
 
 /// <summary>
-/// Where and in what precision a saved run is evaluated (<c>lrt eval</c>): the device its <c>train.device</c> resolves to
-/// here (<see cref="TrainingDevice.Resolve(string, CudaInfo, string)"/>, so <c>auto</c> is <c>cuda:0</c> on a GPU machine and the
-/// CPU elsewhere) and its <c>train.dtype</c> on that device (<see cref="MixedPrecision"/>: <c>auto</c> is bf16 autocast on
+/// Where and in what precision a saved run is evaluated (<c>lrt eval</c>, and <c>lrt merge</c>'s probe): the device its
+/// <c>train.device</c> resolves to here (<see cref="TrainingDevice.Resolve(string, CudaInfo, string)"/>, so <c>auto</c> is
+/// <c>cuda:0</c> on a GPU machine and the CPU elsewhere) and its <c>train.dtype</c> on that device (<see cref="MixedPrecision"/>: <c>auto</c> is bf16 autocast on
 /// CUDA, fp32 on the CPU) — what the trainer's own evaluation used, so the run's summary is reproduced exactly.
 /// </summary>
 /// <remarks>
@@ -22,7 +22,8 @@ namespace LowRankTrainer.Runs;
 /// <param name="Note">A one-line note when the run's own device could not be used here; null otherwise.</param>
 public sealed record EvalPlacement(Device Device, MixedPrecision Precision, string? Note = null)
 {
-    /// <summary>The CPU in fp32, whatever the run trained with: <c>lrt merge</c>'s host-side work.</summary>
+    /// <summary>The CPU in fp32, whatever the run trained with: <see cref="RunModel.Open(RunLocation, ExperimentConfig, System.Action{string}?)"/>'s
+    /// default, for callers that want host tensors and fp32 outputs (tests' references, library use).</summary>
     public static EvalPlacement Host { get; } = new(Device.Cpu, new MixedPrecision("fp32", Device.Cpu));
 
     /// <summary>Resolves the placement for <paramref name="train"/> against this process's libtorch.</summary>

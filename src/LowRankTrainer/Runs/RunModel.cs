@@ -162,8 +162,12 @@ public sealed class RunModel : IDisposable
         return ModelSetup.Evaluate(Model, Loss, Embedding, MapMetrics, Data.Train, split, Config.Eval.PerDeviceEvalBatchSize);
     }
 
-    /// <summary>The model's output on <paramref name="inputs"/> (moved to the model's device) in evaluation mode under no-grad, in
-    /// fp32 (training mode is restored).</summary>
+    /// <summary>
+    /// The model's output on <paramref name="inputs"/> (moved to the model's device) in evaluation mode under no-grad, computed
+    /// inside <see cref="Placement"/>'s precision region as <see cref="Evaluate"/> computes (fp32 on the CPU by default) and
+    /// returned as float32 on the model's device (training mode is restored). Float32 so that differences of two outputs
+    /// are taken without a second bf16 rounding: under autocast the output itself is bf16.
+    /// </summary>
     public Tensor Logits(Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -172,7 +176,10 @@ public sealed class RunModel : IDisposable
         try
         {
             using var noGrad = Autograd.NoGrad();
-            return Model.Forward(RunDevice.On(inputs, Placement.Device));
+            Tensor output;
+            using (Placement.Precision.Enter()) output = Model.Forward(RunDevice.On(inputs, Placement.Device));
+            if (output.DType == DType.Float32) return output;
+            using (output) return output.To(DType.Float32);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LowRankTrainer.Cli.Verbs;
+using LowRankTrainer.Config;
 using LowRankTrainer.Models;
 using LowRankTrainer.Runs;
 using LowRankTrainer.Torch;
@@ -19,10 +20,15 @@ namespace LowRankTrainer.Cli.Tests.Verbs;
 /// sum of the magnitudes of its terms (Higham's γₙ); with n ≤ 256 terms per layer that is ≤ 1.5e-5 per layer in the worst
 /// case, typically √n·u ≈ 1e-6. So 1e-4 × max |logit| is rounding with room to spare (measured: ≤ 5e-7 relative), while
 /// every adapter here moves the logits by ≥ 1e-2 × max |logit|: a merge that dropped or doubled ΔW could not pass.
+/// <c>lrt merge</c> probes in the run's precision (<see cref="EvalPlacement"/>), so the tests of that fp32 bound pin
+/// <c>train.dtype: fp32</c> (on a GPU machine <c>auto</c> would be bf16); under bf16 autocast merged and unmerged logits
+/// round apart by a bf16 ulp or two of max |logit| (2⁻⁸ ≈ 4e-3; measured with CPU autocast: 4e-3 to 7e-3 for every
+/// method), which <see cref="Bf16ProbeTolerance"/> bounds.
 /// </remarks>
 public sealed class EvalMergeVerbTests : IDisposable
 {
     private const double MergeTolerance = 1e-4;
+    private const double Bf16ProbeTolerance = 1.0 / 64;
     private const int EvalBatch = 32;
     private readonly string _root = Directory.CreateTempSubdirectory("lrt-evalmerge-").FullName;
 
@@ -75,17 +81,47 @@ public sealed class EvalMergeVerbTests : IDisposable
     }
 
     /// <summary>
-    /// Evaluates <paramref name="model"/> (a fresh model of the merged weights) where and in the precision the run trained
-    /// (<see cref="EvalPlacement"/>: the CPU in fp32 here), so its numbers compare with the run's summary; the loss tolerance
-    /// is the merge's in fp32 and bf16's unit roundoff (2⁻⁸) under bf16 autocast, where merged and unmerged sums round apart.
+    /// Evaluates <paramref name="model"/> (a fresh model of the merged weights) on the device the run trained on
+    /// (<see cref="EvalPlacement"/>: the CPU here, cuda:0 on a GPU machine), in fp32 as the runs that call this pin, so its
+    /// numbers compare with the run's summary within the merge's tolerance.
     /// </summary>
-    private static (EvalResult Result, double Tolerance) EvaluateAsTheRunDid(RunModel run, Module<Tensor, Tensor> model, int batch)
+    private static EvalResult EvaluateAsTheRunDid(RunModel run, Module<Tensor, Tensor> model, int batch)
     {
         var placement = EvalPlacement.For(run.Config.Train);
+        Assert.Equal("fp32", placement.Precision.Name);
         placement.MoveModel(model);
-        using var precision = placement.Precision.Enter();
-        return (run.Loss.Evaluate(model, run.Data.Eval!, batch), placement.Precision.Name == "fp32" ? MergeTolerance : 1.0 / 256);
+        return run.Loss.Evaluate(model, run.Data.Eval!, batch);
     }
+
+    private static MergeReport ReadReport(string folder) => MergeReport.FromJson(File.ReadAllText(Path.Combine(folder, AdapterMerge.ReportFile)));
+
+    /// <summary>The run reopened where <c>lrt merge</c> reopens it: its own placement (<see cref="EvalPlacement.For(TrainConfig, string?)"/>).</summary>
+    private static RunModel OpenAtItsPlacement(string runDir)
+    {
+        var location = RunLocation.Find(runDir);
+        var config = ConfigLoader.Load(location.ConfigFile).Config!;
+        return RunModel.Open(location, config, EvalPlacement.For(config.Train));
+    }
+
+    /// <summary>max |logit| of <paramref name="run"/>'s unmerged model on the merge's one-batch probe.</summary>
+    private static double ProbeMaxAbsLogit(RunModel run)
+    {
+        using var scope = new DisposeScope();
+        return MaxAbs(run.Logits(AdapterMerge.ProbeInputs(run, 1).Inputs));
+    }
+
+    /// <summary>Rewrites the <c>train.device: cpu</c> of <paramref name="runDir"/>'s config.yaml to <c>cuda</c>, as if it had
+    /// trained on a GPU with that setting (the weights are host tensors either way).</summary>
+    private static void PretendItTrainedOnCuda(string runDir)
+    {
+        var configFile = Path.Combine(runDir, "config.yaml");
+        var yaml = File.ReadAllText(configFile);
+        Assert.Contains("  device: cpu\n", yaml, StringComparison.Ordinal);
+        File.WriteAllText(configFile, yaml.Replace("  device: cpu\n", "  device: cuda\n", StringComparison.Ordinal));
+    }
+
+    /// <summary>The two verbs that reopen a run, by name, for the tests of what they share (<c>--device</c>, the placement).</summary>
+    private static CliRun.Entry Verb(string name) => name == "eval" ? EvalVerb.Run : MergeVerb.Run;
 
     [Fact]
     public void Eval_FullRun_ReproducesTheRunsSummaryExactly_AndWritesEvalJsonNextToTheWeights()
@@ -174,13 +210,15 @@ public sealed class EvalMergeVerbTests : IDisposable
     [InlineData("intrinsic")]
     public void Merge_EveryMethod_MatchesTheAdapterAndLoadsAsModelPretrainedWithTheRunsAccuracy(string method)
     {
-        var run = Train(Config("methods", method + ".yaml"));
+        // fp32 wherever it runs (the run's device: the CPU here, the GPU on a GPU machine), for the fp32 bound above.
+        var run = Train(Config("methods", method + ".yaml"), "train.dtype=fp32");
         var (code, output, err) = CliRun.Run(MergeVerb.Run, run);
         Assert.True(code == ExitCodes.Ok, err);
         Assert.Contains("max |Δlogit|", output, StringComparison.Ordinal);
         var merged = Path.Combine(run, "merged");
-        var report = MergeReport.FromJson(File.ReadAllText(Path.Combine(merged, AdapterMerge.ReportFile)));
+        var report = ReadReport(merged);
         Assert.Equal(method, report.Method);
+        Assert.Equal("fp32", report.Precision);
         Assert.Equal(EvalBatch, report.ProbeSamples);
         Assert.True(report.MaxRelDiff < MergeTolerance, $"{method}: merged vs unmerged max |Δlogit| {report.MaxAbsDiff} of max |logit| {report.MaxAbsLogit}");
         Assert.True(report.MaxAbsBaseDiff > 100 * MergeTolerance * report.MaxAbsLogit, $"{method}: the adapter moved the logits by only {report.MaxAbsBaseDiff}");
@@ -200,9 +238,9 @@ public sealed class EvalMergeVerbTests : IDisposable
         var diff = MaxAbs(actual.Sub(expected));
         Assert.True(diff < MergeTolerance * MaxAbs(expected), $"{method}: model.pretrained of the merged file is off by {diff}");
         var summary = Summary(run);
-        var (evaluated, tolerance) = EvaluateAsTheRunDid(adapted, fresh, EvalBatch);
+        var evaluated = EvaluateAsTheRunDid(adapted, fresh, EvalBatch);
         Assert.Equal(summary.EvalAccuracy!.Value, evaluated.Accuracy!.Value);
-        Assert.Equal(summary.EvalLoss!.Value, evaluated.Loss, summary.EvalLoss!.Value * tolerance);
+        Assert.Equal(summary.EvalLoss!.Value, evaluated.Loss, summary.EvalLoss!.Value * MergeTolerance);
     }
 
     [Fact]
@@ -222,7 +260,7 @@ public sealed class EvalMergeVerbTests : IDisposable
         Assert.True(code == ExitCodes.Ok, err);
         Assert.False(File.Exists(Path.Combine(output, "keep.txt")));
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
-        Assert.Equal(64, MergeReport.FromJson(File.ReadAllText(Path.Combine(output, AdapterMerge.ReportFile))).ProbeSamples);
+        Assert.Equal(64, ReadReport(output).ProbeSamples);
         // No temporary or moved-aside folder is left beside it.
         Assert.Equal(["out"], Directory.GetDirectories(_root).Select(d => Path.GetFileName(d)).Where(n => n.Contains("out", StringComparison.Ordinal)));
     }
@@ -280,7 +318,8 @@ public sealed class EvalMergeVerbTests : IDisposable
     [Fact]
     public void Merge_Gpt2Lora_WritesAnHfFolderThatLoadsAsModelPretrained_AndEvalReproducesTheRun()
     {
-        // A 2-layer, 32-wide GPT-2 over the Brown BPE tokenizer's 8,192 ids, classifying made-up two-topic sentences.
+        // A 2-layer, 32-wide GPT-2 over the Brown BPE tokenizer's 8,192 ids, classifying made-up two-topic sentences; in fp32
+        // wherever it runs, for the merge's fp32 bound (class remarks).
         var random = new Random(1);
         string[] words = ["spam", "money", "free", "offer", "click", "win", "meeting", "lunch", "report", "project", "hello", "team"];
         foreach (var (file, rows) in new[] { ("train.jsonl", 64), ("eval.jsonl", 32) })
@@ -304,7 +343,7 @@ public sealed class EvalMergeVerbTests : IDisposable
             model: {name: gpt2, hf_config: "{{hf}}", task: sequence_classification, num_classes: 2}
             adapter: {method: lora, r: 4, lora_alpha: 8, target_modules: [c_attn, c_fc]}
             data: {dataset: text_jsonl, path: "{{Path.Combine(_root, "train.jsonl")}}", eval_path: "{{Path.Combine(_root, "eval.jsonl")}}", tokenizer: "{{tokenizer}}", max_length: 16, pad_token_id: 8191}
-            train: {output_dir: "{{Path.Combine(_root, "runs")}}", max_steps: 4, per_device_train_batch_size: 16, learning_rate: 1.0e-2, seed: 3}
+            train: {output_dir: "{{Path.Combine(_root, "runs")}}", max_steps: 4, per_device_train_batch_size: 16, learning_rate: 1.0e-2, seed: 3, dtype: fp32}
             eval: {eval_strategy: steps, eval_steps: 100, per_device_eval_batch_size: 16}
             checkpoint: {save_strategy: "no"}
             """);
@@ -320,7 +359,7 @@ public sealed class EvalMergeVerbTests : IDisposable
         Assert.True(code == ExitCodes.Ok, err);
         var merged = Path.Combine(run, "merged");
         foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json", AdapterMerge.ReportFile }) Assert.True(File.Exists(Path.Combine(merged, file)), file);
-        var report = MergeReport.FromJson(File.ReadAllText(Path.Combine(merged, AdapterMerge.ReportFile)));
+        var report = ReadReport(merged);
         Assert.Equal("hf", report.Layout);
         Assert.True(report.MaxRelDiff < MergeTolerance, $"max |Δlogit| {report.MaxAbsDiff} of {report.MaxAbsLogit}");
         Assert.True(report.MaxAbsBaseDiff > 100 * MergeTolerance * report.MaxAbsLogit, $"the adapter moved the logits by only {report.MaxAbsBaseDiff}");
@@ -337,18 +376,20 @@ public sealed class EvalMergeVerbTests : IDisposable
         Tensor actual;
         using (Autograd.NoGrad()) actual = fresh.Forward(probe);
         Assert.True(MaxAbs(actual.Sub(expected)) < MergeTolerance * MaxAbs(expected));
-        Assert.Equal(Summary(run).EvalAccuracy!.Value, EvaluateAsTheRunDid(adapted, fresh, 16).Result.Accuracy!.Value);
+        Assert.Equal(Summary(run).EvalAccuracy!.Value, EvaluateAsTheRunDid(adapted, fresh, 16).Accuracy!.Value);
     }
 
-    [Fact]
-    public void Eval_DeviceOption_IsValidatedBeforeTheRunIsOpened()
+    [Theory]
+    [InlineData("eval")]
+    [InlineData("merge")]
+    public void EvalAndMerge_DeviceOption_IsValidatedBeforeTheRunIsOpened(string verb)
     {
-        var (code, _, err) = CliRun.Run(EvalVerb.Run, Path.Combine(_root, "no-such-run"), "--device", "gpu");
+        var (code, _, err) = CliRun.Run(Verb(verb), Path.Combine(_root, "no-such-run"), "--device", "gpu");
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.Contains($"lrt eval: --device must be {TrainingDevice.Choices} (got 'gpu')", err, StringComparison.Ordinal);
-        (code, _, err) = CliRun.Run(EvalVerb.Run, Path.Combine(_root, "no-such-run"), "--device");
+        Assert.Contains($"lrt {verb}: --device must be {TrainingDevice.Choices} (got 'gpu')", err, StringComparison.Ordinal);
+        (code, _, err) = CliRun.Run(Verb(verb), Path.Combine(_root, "no-such-run"), "--device");
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.Contains("--device", err, StringComparison.Ordinal);
+        Assert.Contains($"lrt {verb}: --device needs a value", err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -361,28 +402,86 @@ public sealed class EvalMergeVerbTests : IDisposable
     }
 
     [NoGpuFact]
-    public void Eval_DeviceCudaWithoutAGpu_IsAUsageErrorNamingTheOption()
+    public void EvalAndMerge_DeviceCudaWithoutAGpu_IsAUsageErrorNamingTheOption()
     {
-        var run = Train(Config("quickstart.yaml"));
-        var (code, _, err) = CliRun.Run(EvalVerb.Run, run, "--device", "cuda");
-        Assert.Equal(ExitCodes.Usage, code);
-        Assert.Contains("lrt eval: --device is cuda, but", err, StringComparison.Ordinal);
+        var run = Train(Config("methods", "lora.yaml"));
+        foreach (var verb in new[] { "eval", "merge" })
+        {
+            var (code, _, err) = CliRun.Run(Verb(verb), run, "--device", "cuda");
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains($"lrt {verb}: --device is cuda, but", err, StringComparison.Ordinal);
+        }
+        Assert.False(Directory.Exists(Path.Combine(run, "merged")));
     }
 
     [NoGpuFact]
-    public void Eval_RunThatNamesCuda_WithoutAGpu_IsEvaluatedOnTheCpuWithANote()
+    public void EvalAndMerge_RunThatNamesCuda_WithoutAGpu_WorkOnTheCpuWithANote()
     {
-        var run = Train(Config("quickstart.yaml"));
-        // As if it had trained on a GPU machine (config.yaml records the resolved device; the weights are host tensors either way).
-        var configFile = Path.Combine(run, "config.yaml");
-        var yaml = File.ReadAllText(configFile);
-        Assert.Contains("  device: cpu\n", yaml, StringComparison.Ordinal);
-        File.WriteAllText(configFile, yaml.Replace("  device: cpu\n", "  device: cuda\n", StringComparison.Ordinal));
+        var run = Train(Config("methods", "lora.yaml"), "train.device=cpu");
+        PretendItTrainedOnCuda(run);
         var (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--json");
         Assert.True(code == ExitCodes.Ok, err);
         Assert.Contains("lrt eval: note: the run trained with train.device cuda, not usable here", err, StringComparison.Ordinal);
         Assert.Single(err.Trim().Split('\n'));
         Assert.Equal(Summary(run).EvalLoss!.Value, JsonNode.Parse(output)!["eval_loss"]!.GetValue<double>());
+
+        (code, _, err) = CliRun.Run(MergeVerb.Run, run);
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("lrt merge: note: the run trained with train.device cuda, not usable here", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+        var report = ReadReport(Path.Combine(run, "merged"));
+        Assert.Equal(("cpu", "fp32"), (report.Device, report.Precision));
+        Assert.True(report.MaxRelDiff < MergeTolerance, $"max |Δlogit| {report.MaxAbsDiff} of {report.MaxAbsLogit}");
+    }
+
+    [Fact]
+    public void Merge_CpuRun_ProbesOnTheHostInFp32_AndDeviceCpuWritesTheSameBytes()
+    {
+        var run = Train(Config("methods", "lora.yaml"), "train.device=cpu"); // a CPU run on a GPU machine too
+        var (code, output, err) = CliRun.Run(MergeVerb.Run, run);
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Equal("", err);
+        Assert.Contains("probe: 32 eval rows (1 batch) on cpu in fp32;", output, StringComparison.Ordinal);
+        var report = ReadReport(Path.Combine(run, "merged"));
+        Assert.Equal(("cpu", "fp32"), (report.Device, report.Precision));
+        // The probe is what the host-side fp32 model computes (EvalPlacement.Host: where merge probed before it followed the run).
+        using (var host = RunModel.Open(run)) Assert.Equal(ProbeMaxAbsLogit(host), report.MaxAbsLogit);
+
+        var other = Path.Combine(_root, "merged-cpu");
+        (code, _, err) = CliRun.Run(MergeVerb.Run, run, "--device", "cpu", "--out", other);
+        Assert.True(code == ExitCodes.Ok, err);
+        var again = ReadReport(other);
+        Assert.Equal(report with { Output = again.Output }, again);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(run, "merged", "model.safetensors")), File.ReadAllBytes(Path.Combine(other, "model.safetensors")));
+    }
+
+    [Fact]
+    public void Merge_Bf16Run_ProbesInBf16_TheRunsOwnLogits_AndStillMergesInFp32()
+    {
+        // CPU autocast: the bf16 path without a GPU (and on the CPU on a GPU machine too).
+        var run = Train(Config("methods", "lora.yaml"), "train.device=cpu", "train.dtype=bf16");
+        var (code, output, err) = CliRun.Run(MergeVerb.Run, run);
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("on cpu in bf16;", output, StringComparison.Ordinal);
+        var merged = Path.Combine(run, "merged");
+        var report = ReadReport(merged);
+        Assert.Equal(("cpu", "bf16"), (report.Device, report.Precision));
+        Assert.True(report.MaxRelDiff < Bf16ProbeTolerance, $"max |Δlogit| {report.MaxAbsDiff} of {report.MaxAbsLogit}");
+        using (var own = OpenAtItsPlacement(run)) Assert.Equal(ProbeMaxAbsLogit(own), report.MaxAbsLogit);
+        using var host = RunModel.Open(run);
+        Assert.NotEqual(ProbeMaxAbsLogit(host), report.MaxAbsLogit); // the fp32 number, which the probe no longer reports
+
+        // ΔW was formed and added in fp32, outside the autocast region: the merged file computes in fp32 what the adapter
+        // does within the fp32 bound (a bf16 ΔW would be off by ~1e-3 relative).
+        using var generator = new Generator(999);
+        using var fresh = ModelFactory.Build(host.Config.Model with { Pretrained = merged }, generator, inputFeatures: 16, host.Config.Loss);
+        using var scope = new DisposeScope();
+        var probe = host.Data.Eval!.Inputs.Narrow(0, 0, EvalBatch);
+        var expected = host.Logits(probe);
+        fresh.Eval();
+        Tensor actual;
+        using (Autograd.NoGrad()) actual = fresh.Forward(probe);
+        Assert.True(MaxAbs(actual.Sub(expected)) < MergeTolerance * MaxAbs(expected));
     }
 
     [GpuFact]
@@ -401,5 +500,28 @@ public sealed class EvalMergeVerbTests : IDisposable
         (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--device", "cpu", "--json");
         Assert.True(code == ExitCodes.Ok, err);
         Assert.Equal(summary.EvalLoss!.Value, JsonNode.Parse(output)!["eval_loss"]!.GetValue<double>(), summary.EvalLoss!.Value * 0.05);
+    }
+
+    [GpuFact]
+    public void Merge_CudaRunWithDtypeAuto_ProbesOnTheGpuInBf16_AndOnTheCpuInFp32WithDeviceCpu()
+    {
+        var run = Train(Config("methods", "lora.yaml"), "train.device=cuda", "train.dtype=auto");
+        var (code, output, err) = CliRun.Run(MergeVerb.Run, run);
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.DoesNotContain("note:", err, StringComparison.Ordinal);
+        Assert.Contains("on cuda:0 in bf16;", output, StringComparison.Ordinal);
+        var report = ReadReport(Path.Combine(run, "merged"));
+        Assert.Equal(("cuda:0", "bf16"), (report.Device, report.Precision));
+        Assert.True(report.MaxRelDiff < Bf16ProbeTolerance, $"max |Δlogit| {report.MaxAbsDiff} of {report.MaxAbsLogit}");
+        using (var own = OpenAtItsPlacement(run)) Assert.Equal(ProbeMaxAbsLogit(own), report.MaxAbsLogit);
+
+        // --device cpu: train.dtype auto is fp32 there, so the probe is the sharp fp32 check again.
+        var onCpu = Path.Combine(_root, "merged-cpu");
+        (code, _, err) = CliRun.Run(MergeVerb.Run, run, "--device", "cpu", "--out", onCpu);
+        Assert.True(code == ExitCodes.Ok, err);
+        var cpu = ReadReport(onCpu);
+        Assert.Equal(("cpu", "fp32"), (cpu.Device, cpu.Precision));
+        Assert.True(cpu.MaxRelDiff < MergeTolerance, $"max |Δlogit| {cpu.MaxAbsDiff} of {cpu.MaxAbsLogit}");
+        Assert.True(cpu.MaxAbsBaseDiff > 100 * MergeTolerance * cpu.MaxAbsLogit, $"the adapter moved the logits by only {cpu.MaxAbsBaseDiff}");
     }
 }

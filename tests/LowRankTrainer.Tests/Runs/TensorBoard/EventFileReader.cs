@@ -12,19 +12,29 @@ internal sealed record DecodedEvent(double WallTime, long Step, string? FileVers
 internal sealed record DecodedEventFile(IReadOnlyList<DecodedEvent> Events, int Records, long TruncatedBytes);
 
 /// <summary>
-/// The independent reader: tests/fixtures/tensorboard/read_events.py, run with Debian's /usr/bin/python3, which checks
-/// every record's two CRCs with crcmod's crc-32c and decodes the records with Google's protobuf runtime. Missing
-/// packages fail the test with the install line (tools/setup.sh installs them), never skip it.
+/// The independent reader: tests/fixtures/tensorboard/read_events.py, run with Debian's /usr/bin/python3 (or
+/// <c>$LRT_TB_PYTHON</c>), which checks every record's two CRCs with crcmod's crc-32c and decodes the records with
+/// Google's protobuf runtime. Missing packages fail the test with the install line (tools/setup.sh installs them),
+/// never skip it.
 /// </summary>
 internal static class EventFileReader
 {
-    public const string Python = "/usr/bin/python3";
+    /// <summary>
+    /// The interpreter: <c>$LRT_TB_PYTHON</c> when set, else Debian's /usr/bin/python3 (tools/setup.sh installs
+    /// python3-protobuf and python3-crcmod for it). The GPU kit sets it to its reader-python, which runs a python3
+    /// without those packages on the kit's pure-Python copies of them (tools/gpu/reader_python.sh).
+    /// </summary>
+    public static string Python => Environment.GetEnvironmentVariable(PythonVariable) is { Length: > 0 } p ? p : DebianPython;
+
+    private const string PythonVariable = "LRT_TB_PYTHON";
+    private const string DebianPython = "/usr/bin/python3";
 
     public static string Script => Path.Combine(SafetensorsTestFiles.RepositoryRoot(), "tests", "fixtures", "tensorboard", "read_events.py");
 
     public static DecodedEventFile Read(string eventFile)
     {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var python = Python;
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Script);
         start.ArgumentList.Add(eventFile);
         Process process;
@@ -34,7 +44,8 @@ internal static class EventFileReader
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException($"{Python} cannot run ({e.Message}): apt-get install python3 python3-protobuf python3-crcmod (tools/setup.sh installs them)", e);
+            var fix = python == DebianPython ? "apt-get install python3 python3-protobuf python3-crcmod (tools/setup.sh installs them)" : $"check ${PythonVariable}";
+            throw new InvalidOperationException($"{python} cannot run ({e.Message}): {fix}", e);
         }
         using (process)
         {

@@ -123,6 +123,10 @@ print("python", sys.version.split()[0], "| protobuf", pb.__version__, api.Type()
 else
     echo "run_suite: warning: the kit has no python/reader-python (packed before it was added): the TensorBoard tests fail"
 fi
+# Tests with a PyTorch reference on the same libtorch (StepMemoryTests: torch_leg.py loads this shim with ctypes) run
+# LRT_PYTHON, else /usr/bin/python3 (Debian's python3-torch on CI): here, the python3 whose pip torch the shim was built
+# against.
+export LRT_PYTHON="${LRT_PYTHON:-$(command -v python3)}"
 fmnist_present || echo "run_suite: warning: no Fashion-MNIST in $fmnist_dir: its tests fail (carry artifacts/gpu-kit-fmnist: tools/gpu/README.md)"
 command -v node >/dev/null || echo "run_suite: note: node is not on PATH: the JavaScript/HF reference tests skip"
 

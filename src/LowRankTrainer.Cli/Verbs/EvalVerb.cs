@@ -86,6 +86,7 @@ public static class EvalVerb
         return VerbErrors.Run("eval", stderr, () =>
         {
             var placement = RunVerbArgs.Placement("eval", opened.Config.Train, device, stderr);
+            using var switches = NumericsSwitches.Apply(opened.Config.Train);  // train.tf32 / full_determinism, as the run computed
             using var run = RunModel.Open(opened.Location, opened.Config, placement, json ? null : stdout.WriteLine);
             var watch = Stopwatch.StartNew();
             var result = run.Evaluate(trainSplit: split == "train");

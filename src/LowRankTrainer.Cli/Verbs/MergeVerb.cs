@@ -1,5 +1,6 @@
 using System.Globalization;
 using LowRankTrainer.Runs;
+using LowRankTrainer.Training;
 using LowRankTrainer.Torch;
 
 namespace LowRankTrainer.Cli.Verbs;
@@ -86,6 +87,7 @@ public static class MergeVerb
         {
             AdapterMerge.CheckOutput(output, force);   // before the minutes of loading, not after
             var placement = RunVerbArgs.Placement("merge", config.Train, device, stderr);
+            using var switches = NumericsSwitches.Apply(config.Train);  // train.tf32 / full_determinism, as the run computed
             using var run = RunModel.Open(location, config, placement, stdout.WriteLine);
             stdout.WriteLine($"adapter: {location.WeightsFolder} ({run.Adapter!.Method.Name}, {run.Adapter.Layers.Count} layer(s)) on the base rebuilt from " +
                              (config.Model.Pretrained is { } pretrained ? $"model.pretrained {pretrained}" : $"train.seed {config.Train.Seed}"));

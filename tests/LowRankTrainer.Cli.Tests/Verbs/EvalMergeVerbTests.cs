@@ -503,6 +503,20 @@ public sealed class EvalMergeVerbTests : IDisposable
     }
 
     [GpuFact]
+    public void Eval_CudaFp32RunWithTf32_ReproducesTheSummaryExactly_WithTf32BackOn()
+    {
+        // TF32 rounds fp32 matmul inputs to 10 mantissa bits: an eval without it would differ from the run's in the last digits.
+        var run = Train(Config("quickstart.yaml"), "train.device=cuda", "train.dtype=fp32", "train.tf32=true");
+        var summary = Summary(run);
+        var (code, output, err) = CliRun.Run(EvalVerb.Run, run, "--json");
+        Assert.True(code == ExitCodes.Ok, err);
+        var json = JsonNode.Parse(output)!;
+        Assert.Equal(summary.EvalLoss!.Value, json["eval_loss"]!.GetValue<double>());
+        Assert.Equal(summary.EvalAccuracy!.Value, json["eval_accuracy"]!.GetValue<double>());
+        Assert.False(Cuda.SetAllowTf32(false), "lrt eval must restore the process's TF32 switch");
+    }
+
+    [GpuFact]
     public void Merge_CudaRunWithDtypeAuto_ProbesOnTheGpuInBf16_AndOnTheCpuInFp32WithDeviceCpu()
     {
         var run = Train(Config("methods", "lora.yaml"), "train.device=cuda", "train.dtype=auto");

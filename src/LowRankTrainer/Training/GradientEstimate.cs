@@ -66,7 +66,10 @@ public sealed class GradientEstimate : IAdapterInitContext, IDisposable
             var size = Math.Min(batchSize, n - start);
             var x = RunDevice.On(data.Inputs.Narrow(0, start, size), device);
             var y = RunDevice.On(data.Targets.Narrow(0, start, size), device);
-            (loss.Compute(model.Forward(x), y) / (double)size).Backward();
+            // The output (a causal LM's logits) goes before backward, as in the trainer: autograd keeps what it needs.
+            Tensor value;
+            using (var output = model.Forward(x)) value = loss.Compute(output, y);
+            (value / (double)size).Backward();
         }
         var gradients = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, p) in parameters)

@@ -2,7 +2,8 @@
 # memory.sh — peak CPU tensor memory of a LoRA fine-tuning step, lrt's Trainer vs the same step in PyTorch on the same
 # libtorch (Debian python3-torch): GPT-2- and Llama-shaped causal LMs (tools/bench/memory/*_small.json), LoRA r=16 on
 # every Linear of the blocks, fp32 and bf16 CPU autocast. Both sides count tensor storages with the shim's counting CPU
-# allocator (CpuMemory / ts_cpu_memory_*), as torch.cuda.max_memory_allocated counts GPU memory. Memory is
+# allocator (CpuMemory / ts_cpu_memory_*), as torch.cuda.max_memory_allocated counts GPU memory; a third leg runs lrt
+# with loss.fused_linear_cross_entropy (no PyTorch counterpart: transformers and PEFT have none). Memory is
 # deterministic, so one run per leg. Prints a Markdown table (see BENCHMARKS.md, "Peak memory of a LoRA step").
 # Target (issue #9's memory goal, measured here on the CPU): lrt's peak ≤ PyTorch's (ratio ≤ 1.0 up to lrt's batch copy).
 #
@@ -32,8 +33,9 @@ for model in gpt2 llama; do
     for dtype in fp32 bf16; do
         echo "$model $dtype..." >&2
         dotnet "$CS_DLL" "$HERE/${model}_small.json" "$BATCH" "$SEQ" "$STEPS" "$dtype" "$OUT/runs" >"$OUT/${model}_${dtype}_lrt.log"
+        dotnet "$CS_DLL" "$HERE/${model}_small.json" "$BATCH" "$SEQ" "$STEPS" "$dtype" "$OUT/runs" fused >"$OUT/${model}_${dtype}_lrt_fused.log"
         "$PY" "$HERE/torch_leg.py" "$SHIM" "$HERE/${model}_small.json" "$BATCH" "$SEQ" "$STEPS" "$dtype" >"$OUT/${model}_${dtype}_torch.log"
-        LOGS+=("$model" "$dtype" "$OUT/${model}_${dtype}_lrt.log" "$OUT/${model}_${dtype}_torch.log")
+        LOGS+=("$model" "$dtype" "$OUT/${model}_${dtype}_lrt.log" "$OUT/${model}_${dtype}_torch.log" "$OUT/${model}_${dtype}_lrt_fused.log")
     done
 done
 ELAPSED=$(($(date +%s) - START))

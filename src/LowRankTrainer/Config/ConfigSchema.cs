@@ -115,6 +115,7 @@ internal static class ConfigSchema
             F<LossConfig, double>("label_smoothing", ValueKind.Double, r => r.LabelSmoothing, (r, v) => r with { LabelSmoothing = v }),
             F<LossConfig, string>("type", ValueKind.String, r => r.Type, (r, v) => r with { Type = v }),
             F<LossConfig, int>("ignore_index", ValueKind.Int, r => r.IgnoreIndex, (r, v) => r with { IgnoreIndex = v }),
+            F<LossConfig, bool>("fused_linear_cross_entropy", ValueKind.Bool, r => r.FusedLinearCrossEntropy, (r, v) => r with { FusedLinearCrossEntropy = v }),
             F<LossConfig, double>("scale", ValueKind.Double, r => r.Scale, (r, v) => r with { Scale = v }),
             F<LossConfig, IReadOnlyList<int>>("matryoshka.dims", ValueKind.IntList, r => r.Matryoshka.Dims, (r, v) => r with { Matryoshka = r.Matryoshka with { Dims = v } }),
             F<LossConfig, IReadOnlyList<double>>("matryoshka.weights", ValueKind.DoubleList, r => r.Matryoshka.Weights, (r, v) => r with { Matryoshka = r.Matryoshka with { Weights = v } }),

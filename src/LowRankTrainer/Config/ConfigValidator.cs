@@ -36,6 +36,7 @@ internal sealed partial class ConfigValidator
         var v = new ConfigValidator(locations, fallback);
         v.CheckModel(c.Model, c.Data);
         v.CheckAdapterAndLoss(c.Adapter, c.Loss);
+        v.CheckFusedLoss(c.Loss, c.Model);
         v.CheckMatryoshka(c.Loss, c.Model);
         v.CheckEmbeddingLoss(c.Loss, c.Model, c.Data, c.Adapter);
         v.CheckData(c.Data, c.Model, c.Loss);
@@ -169,6 +170,19 @@ internal sealed partial class ConfigValidator
         {
             Add("loss.label_smoothing", ConfigErrorCodes.Conflict, $"loss.label_smoothing applies to cross_entropy only, but loss.name is mse (at {At("loss.name")})");
         }
+    }
+
+    // loss.fused_linear_cross_entropy replaces a causal LM's head + cross-entropy; anything else it cannot stand in for.
+    private void CheckFusedLoss(LossConfig l, ModelConfig m)
+    {
+        if (!l.FusedLinearCrossEntropy) return;
+        const string key = "loss.fused_linear_cross_entropy";
+        if (!TransformerRegistry.ModelTypes.Contains(m.Name) || m.Task != "causal_lm")
+            Add(key, ConfigErrorCodes.Conflict, $"{key} fuses a causal language model's head with its loss: it needs a transformer model.name with model.task causal_lm, not {m.Name} ({m.Task})");
+        if (l.Name != "cross_entropy" || l.Type != "standard")
+            Add(key, ConfigErrorCodes.Conflict, $"{key} needs loss.name cross_entropy and loss.type standard, not {l.Name} / {l.Type}");
+        if (l.LabelSmoothing > 0)
+            Add(key, ConfigErrorCodes.Conflict, $"{key} computes plain cross-entropy; loss.label_smoothing {Format(l.LabelSmoothing)} is not supported with it");
     }
 
     private void CheckTrain(TrainConfig t)

@@ -29,6 +29,16 @@ public sealed record LossConfig
     /// <summary>Target value excluded from cross-entropy.</summary>
     public int IgnoreIndex { get; init; } = -100;
 
+    /// <summary>
+    /// <c>loss.fused_linear_cross_entropy</c>: a causal LM's head and cross-entropy computed together, chunk by chunk, with
+    /// the gradients taken in the forward pass (<see cref="Torch.Nn.FusedLinearCrossEntropy"/>; Liger-Kernel's fused linear
+    /// cross-entropy), so the logits [N·T, V] and their float32 log-probabilities are never kept for backward. The same
+    /// loss up to rounding; training only (evaluation computes the logits as usual). Needs <c>model.task: causal_lm</c>,
+    /// <c>loss.name: cross_entropy</c>, <c>loss.type: standard</c>, no label smoothing, and a head that is a plain
+    /// weight (not adapted by <c>adapter.target_modules</c>).
+    /// </summary>
+    public bool FusedLinearCrossEntropy { get; init; }
+
     /// <summary>The embedding losses' similarity scale (MultipleNegativesRankingLoss <c>scale</c>, inverse temperature).</summary>
     public double Scale { get; init; } = 20.0;
 

@@ -79,11 +79,36 @@ public sealed class LossFunction
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
-        // Targets follow the output to its device (a no-op where they are already there, as on the CPU).
-        var onDevice = RunDevice.On(target, output.Device);
+        return WithTargetOn(output.Device, target, t => ComputeOnDevice(output, t, reduction, step));
+    }
+
+    /// <summary>
+    /// loss.fused_linear_cross_entropy: the mean cross-entropy of the logits <paramref name="hidden"/>·<paramref name="headWeight"/>ᵀ
+    /// against <paramref name="target"/> [N, T], without the logits (<see cref="FusedLinearCrossEntropy"/>); the same loss as
+    /// <see cref="Compute"/> on the head's output, up to rounding.
+    /// </summary>
+    public Tensor ComputeFused(Tensor hidden, Tensor headWeight, Tensor target)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!IsClassification || _mrl is not null || _config.LabelSmoothing > 0)
+            throw new InvalidOperationException("loss.fused_linear_cross_entropy computes plain cross-entropy (loss.name cross_entropy, loss.type standard, no label smoothing)");
+        return WithTargetOn(hidden.Device, target, t =>
+        {
+            using var rows = hidden.Flatten(0, hidden.Rank - 2);
+            using var targets = t.Flatten();
+            return FusedLinearCrossEntropy.Compute(rows, headWeight, targets, _config.IgnoreIndex);
+        });
+    }
+
+    // Targets follow the model's output to its device (a no-op where they are already there, as on the CPU); a copy made
+    // for that goes when the loss is computed.
+    private static Tensor WithTargetOn(Device device, Tensor target, Func<Tensor, Tensor> compute)
+    {
+        var onDevice = RunDevice.On(target, device);
         try
         {
-            return ComputeOnDevice(output, onDevice, reduction, step);
+            return compute(onDevice);
         }
         finally
         {

@@ -163,6 +163,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
             }
         }
         var trainableTensors = trainable.Select(p => p.Value).ToList();
+        var forward = MicroBatchLoss.For(config.Loss, model, loss, embedding);
         dp.BroadcastModel(model);
         var counts = ParameterSummary.Of(model);
         using var optimizer = OptimizerSetup.CreateOptimizer(t, OptimizerSetup.Groups(model, trainable, t.WeightDecay));
@@ -198,6 +199,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
         foreach (var line in modelLines) progress.Line(line);
         if (config.Model.Pretrained is { } pretrained && model is not TransformerModel) progress.Line($"model: {PretrainedWeights.Resolve(pretrained)}{(config.Model.PretrainedSkip.Count > 0 ? $" (fresh: {string.Join(", ", config.Model.PretrainedSkip)})" : "")}");
         if (adapter is not null) progress.Line(adapter.Describe());
+        if (forward.IsFused) progress.Line("loss: lm_head and cross-entropy fused (loss.fused_linear_cross_entropy): logits computed a chunk of rows at a time, none kept for backward");
         progress.Line(counts.ToPeftLine());
         var ranks = dp.IsDistributed ? $" × {dp.WorldSize} ranks" : "";
         progress.Line(string.Create(CultureInfo.InvariantCulture,
@@ -310,21 +312,7 @@ public sealed class Trainer(ExperimentConfig config, string resolvedConfigYaml, 
                     // run; an empty shard (a short last batch split over more ranks than samples) contributes nothing.
                     if (nonFinite is not null || batch.Size == 0) continue;
                     Tensor value;
-                    using (precision.Enter())
-                    {
-                        if (embedding is not null)
-                        {
-                            value = embedding.Compute(batch.Inputs, step + 1, micro);
-                        }
-                        else
-                        {
-                            // The model output (a causal LM's logits: N·T·vocab) goes before backward, not with the
-                            // scope: autograd keeps what the loss's backward needs, so holding it too would only add
-                            // to the peak, which backward's start usually is.
-                            using var output = model.Forward(runDevice.On(batch.Inputs));
-                            value = loss.Compute(output, batch.Targets, step: step + 1);  // Compute moves targets to the output's device
-                        }
-                    }
+                    using (precision.Enter()) value = forward.Compute(batch, runDevice.Device, step + 1, micro);
                     var v = value.ToDouble();
                     if (!double.IsFinite(v))
                     {

@@ -34,6 +34,12 @@ public sealed class TransformerConfigTests : IDisposable
                 "model.hf_config is for transformer models (bert, gpt2, llama, roberta), not model.name mlp")]
     [InlineData("model:\n  name: gpt2\n  num_classes: 2\n  task: seq_cls\n  hf_config: g.json\ndata:\n  dataset: spam_assassin\n  tokenizer: tok\n",
                 "model.task must be one of sequence_classification, causal_lm (got 'seq_cls')")]
+    [InlineData("model:\n  name: gpt2\n  num_classes: 2\n  hf_config: g.json\ndata:\n  dataset: spam_assassin\n  tokenizer: tok\nloss:\n  fused_linear_cross_entropy: true\n",
+                "loss.fused_linear_cross_entropy fuses a causal language model's head with its loss: it needs a transformer model.name with model.task causal_lm, not gpt2 (sequence_classification)")]
+    [InlineData("model:\n  name: mlp\nloss:\n  fused_linear_cross_entropy: true\n",
+                "loss.fused_linear_cross_entropy fuses a causal language model's head with its loss: it needs a transformer model.name with model.task causal_lm, not mlp (sequence_classification)")]
+    [InlineData("model:\n  name: gpt2\n  task: causal_lm\n  hf_config: g.json\ndata:\n  dataset: brown\n  tokenizer: tok\nloss:\n  fused_linear_cross_entropy: true\n  label_smoothing: 0.1\n",
+                "loss.fused_linear_cross_entropy computes plain cross-entropy; loss.label_smoothing 0.1 is not supported with it")]
     public void MismatchesGiveOneClearError(string yaml, string message)
     {
         var d = ConfigTestFiles.SingleError(_files.Write("a.yaml", yaml));

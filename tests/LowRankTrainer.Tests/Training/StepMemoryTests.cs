@@ -49,7 +49,7 @@ public sealed class StepMemoryTests : IDisposable
         var config = Path.Combine(_root, model + ".json");
         File.WriteAllText(config, Configs[model]);
         var torch = TorchLeg(config, dtype);
-        var lrt = LoraMemoryRun.Run(config, Batch, Seq, Steps, dtype, Path.Combine(_root, "runs")).ToDictionary(s => s.Step);
+        var lrt = LoraMemoryRun.Run(config, Batch, Seq, Steps, dtype, Path.Combine(_root, "runs")).Steps.ToDictionary(s => s.Step);
         // lrt's loader copies each batch (inputs and targets, int64 [B, T]); 256 bytes cover the loss and norm scalars.
         const long allowed = 2 * Batch * Seq * sizeof(long) + 256;
         // One activation [N·T, d] in fp32: the smallest leak the comparison must see.
@@ -59,6 +59,25 @@ public sealed class StepMemoryTests : IDisposable
             var (peak, after) = (lrt[step].PeakBytes - torch[$"step{step}_peak_bytes"], lrt[step].AfterBytes - torch[$"step{step}_after_bytes"]);
             Assert.True(Math.Abs(peak) <= allowed, $"step {step} peak: lrt {lrt[step].PeakBytes:N0} B, PyTorch {torch[$"step{step}_peak_bytes"]:N0} B (Δ {peak:N0}, allowed ±{allowed:N0})");
             Assert.True(Math.Abs(after) <= allowed, $"after step {step}: lrt {lrt[step].AfterBytes:N0} B, PyTorch {torch[$"step{step}_after_bytes"]:N0} B (Δ {after:N0})");
+        }
+    }
+
+    [Theory]
+    [InlineData("gpt2", "fp32")]
+    [InlineData("llama", "bf16")]
+    public void FusedLinearCrossEntropy_HoldsLessThanPyTorch_ByTheLogitsAtLeast(string model, string dtype)
+    {
+        var config = Path.Combine(_root, model + ".json");
+        File.WriteAllText(config, Configs[model]);
+        var torch = TorchLeg(config, dtype);
+        var lrt = LoraMemoryRun.Run(config, Batch, Seq, Steps, dtype, Path.Combine(_root, "runs"), fusedLoss: true).Steps.ToDictionary(s => s.Step);
+        // The unfused step keeps log_softmax's [N·T, V] float32 output for backward and allocates two more of that size in
+        // it; fused, one chunk's logits exist at a time. So the peak drops by at least one [N·T, V] float32 tensor.
+        const long logits = Batch * Seq * 512 * 4;
+        for (var step = 2L; step <= Steps; step++)
+        {
+            var peak = torch[$"step{step}_peak_bytes"] - lrt[step].PeakBytes;
+            Assert.True(peak >= logits, $"step {step}: fused peak {lrt[step].PeakBytes:N0} B is only {peak:N0} B below PyTorch's {torch[$"step{step}_peak_bytes"]:N0} B (expected ≥ {logits:N0})");
         }
     }
 

@@ -10,6 +10,9 @@ namespace LowRankTrainer.Bench.Memory;
 /// model) and what stayed allocated after it, in bytes of CPU tensor storage (<see cref="CpuMemory"/>).</summary>
 internal readonly record struct StepMemory(long Step, long PeakBytes, long AfterBytes);
 
+/// <summary>A run's per-step memory and its summary's <c>train_step_seconds</c> (forward, backward and optimizer time).</summary>
+internal sealed record MemoryRunResult(IReadOnlyList<StepMemory> Steps, double? TrainStepSeconds);
+
 /// <summary>
 /// lrt's side of the peak-memory comparison (tools/bench/memory: Program.cs runs it, and
 /// tests/LowRankTrainer.Tests/Training/StepMemoryTests.cs compiles this file too): lrt's Trainer, in this process, on a
@@ -30,7 +33,14 @@ internal static class LoraMemoryRun
     };
 
     /// <summary>Trains <paramref name="steps"/> steps and returns each step's memory (tracking starts here if it has not).</summary>
-    public static IReadOnlyList<StepMemory> Run(string hfConfig, int batch, int seq, int steps, string dtype, string outDir)
+    /// <param name="hfConfig">The HF config.json.</param>
+    /// <param name="batch">Rows per step.</param>
+    /// <param name="seq">Tokens per row.</param>
+    /// <param name="steps">Optimizer steps.</param>
+    /// <param name="dtype">fp32 or bf16.</param>
+    /// <param name="outDir">Where the run folder goes.</param>
+    /// <param name="fusedLoss">loss.fused_linear_cross_entropy (lrt only; torch_leg.py has no counterpart).</param>
+    public static MemoryRunResult Run(string hfConfig, int batch, int seq, int steps, string dtype, string outDir, bool fusedLoss = false)
     {
         CpuMemory.StartTracking();
         var (modelType, vocab) = HfModel(hfConfig);
@@ -47,12 +57,13 @@ internal static class LoraMemoryRun
             Eval = new EvalConfig { EvalStrategy = "no" },
             Checkpoint = new CheckpointConfig { SaveStrategy = "no" },
             Logging = new LoggingConfig { LoggingSteps = steps },
+            Loss = new LossConfig { FusedLinearCrossEntropy = fusedLoss },
         };
         using var data = RandomTokens(batch * steps, seq, vocab);
         var measured = new List<StepMemory>();
         DisposeScope.CollectOrphans();  // what earlier work dropped is freed before the run, not during it
         CpuMemory.ResetPeak();
-        new Trainer(config, "name: memory_bench\n", TextWriter.Null, new TrainerOptions
+        var result = new Trainer(config, "name: memory_bench\n", TextWriter.Null, new TrainerOptions
         {
             TrainData = data,
             Interactive = false,
@@ -63,7 +74,7 @@ internal static class LoraMemoryRun
                 CpuMemory.ResetPeak();
             },
         }).Run();
-        return measured;
+        return new MemoryRunResult(measured, result.Summary.TrainStepSeconds);
     }
 
     /// <summary>The lines Program.cs prints and torch_leg.py prints alike: <c>step{k}_peak_bytes</c>, <c>step{k}_after_bytes</c>.</summary>

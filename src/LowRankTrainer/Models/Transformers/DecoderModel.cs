@@ -64,6 +64,27 @@ public abstract class DecoderModel : TransformerModel
         Init.Normal_(head.Weight.Value, 0, std, generator);
     }
 
+    /// <summary>
+    /// The causal-LM head's weight W [V, d] when the head is a plain bias-free projection (a Linear without bias, or the
+    /// tied embedding), which loss.fused_linear_cross_entropy can compute together with the loss; null for a classifier
+    /// or a head an adapter wraps.
+    /// </summary>
+    public Tensor? FusableHeadWeight => Task != TransformerTask.CausalLm ? null : GetSubmodule("lm_head") switch
+    {
+        TiedLmHead tied => tied.Weight.Value,
+        Linear { Bias: null } linear => linear.Weight.Value,
+        _ => null,
+    };
+
+    /// <summary>The final hidden states [N, T, d] the head reads: <see cref="Forward"/> without the head.</summary>
+    public Tensor ForwardHidden(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var keyMask = KeyMask(input);
+        using var mask = keyMask is null ? null : AttentionMasks.CausalWithPadding(keyMask);
+        return Hidden(input, mask);
+    }
+
     /// <inheritdoc/>
     public sealed override Tensor Forward(Tensor input)
     {

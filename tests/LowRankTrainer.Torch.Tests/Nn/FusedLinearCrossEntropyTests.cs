@@ -1,4 +1,5 @@
 using LowRankTrainer.Torch;
+using LowRankTrainer.TestSupport;
 using LowRankTrainer.Torch.Nn;
 
 namespace LowRankTrainer.Torch.Tests.Nn;
@@ -13,26 +14,28 @@ public class FusedLinearCrossEntropyTests
 {
     private const long M = 7, D = 5, V = 11;
 
-    private static (Tensor H, Tensor W, Tensor Y) Inputs(DType dtype, bool trainW, ulong seed = 3)
+    // The same draws on every device: made on the CPU, then moved.
+    private static (Tensor H, Tensor W, Tensor Y) Inputs(DType dtype, bool trainW, Device device)
     {
-        using var g = new Generator(seed);
-        var h = Tensor.Randn([M, D], g, dtype);
-        var w = Tensor.Randn([V, D], g, dtype);
+        using var g = new Generator(3);
+        var h = Tensor.Randn([M, D], g, dtype).To(device);
+        var w = Tensor.Randn([V, D], g, dtype).To(device);
         h.RequiresGrad = true;
         w.RequiresGrad = trainW;
-        var y = Tensor.From<long>([3, -100, 0, 10, 7, 7, -100], [M]);
+        var y = Tensor.From<long>([3, -100, 0, 10, 7, 7, -100], [M]).To(device);
         return (h, w, y);
     }
 
-    private static (double Loss, double[] GradH, double[]? GradW) LossAndGrads(Func<Tensor, Tensor, Tensor, Tensor> loss, DType dtype, bool trainW, double upstream)
+    private static (double Loss, double[] GradH, double[]? GradW) LossAndGrads(Func<Tensor, Tensor, Tensor, Tensor> loss, DType dtype, bool trainW, double upstream,
+                                                                                Device device = default)
     {
         using var scope = new DisposeScope();
-        var (h, w, y) = Inputs(dtype, trainW);
+        var (h, w, y) = Inputs(dtype, trainW, device);
         var value = loss(h, w, y);
         (value * upstream).Backward();
         using var gh = h.Grad!;
         using var gw = w.Grad;
-        return (value.To(DType.Float64).ToArray<double>()[0], gh.To(DType.Float64).ToArray<double>(), gw?.To(DType.Float64).ToArray<double>());
+        return (value.Cpu().To(DType.Float64).ToArray<double>()[0], gh.Cpu().To(DType.Float64).ToArray<double>(), gw?.Cpu().To(DType.Float64).ToArray<double>());
     }
 
     private static Tensor Unfused(Tensor h, Tensor w, Tensor y) => Functional.CrossEntropy(Tensor.Linear(h, w), y);
@@ -63,6 +66,22 @@ public class FusedLinearCrossEntropyTests
         Assert.Equal(expected.Loss, actual.Loss, 2e-2 * Math.Abs(expected.Loss));
         AssertClose(expected.GradH, actual.GradH, 2e-2 * expected.GradH.Max(Math.Abs));
         AssertClose(expected.GradW!, actual.GradW!, 2e-2 * expected.GradW!.Max(Math.Abs));
+    }
+
+    [GpuFact]
+    public void OnCuda_EqualsTheUnfusedPair_InFloat64_AndWithinBf16RoundingUnderAutocast()
+    {
+        var cuda = Device.Cuda();
+        var expected = LossAndGrads(Unfused, DType.Float64, trainW: true, 2.0, cuda);
+        var actual = LossAndGrads((h, w, y) => FusedLinearCrossEntropy.Compute(h, w, y, chunkRows: 3), DType.Float64, trainW: true, 2.0, cuda);
+        Assert.Equal(expected.Loss, actual.Loss, 1e-12);
+        AssertClose(expected.GradH, actual.GradH, 1e-12);
+        AssertClose(expected.GradW!, actual.GradW!, 1e-12);
+        using var autocast = Autocast.Enter(DeviceType.Cuda, DType.BFloat16);
+        expected = LossAndGrads(Unfused, DType.Float32, trainW: false, 1.0, cuda);
+        actual = LossAndGrads((h, w, y) => FusedLinearCrossEntropy.Compute(h, w, y, chunkRows: 2), DType.Float32, trainW: false, 1.0, cuda);
+        Assert.Equal(expected.Loss, actual.Loss, 2e-2 * Math.Abs(expected.Loss));
+        AssertClose(expected.GradH, actual.GradH, 2e-2 * expected.GradH.Max(Math.Abs));
     }
 
     [Fact]

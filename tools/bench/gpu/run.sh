@@ -28,7 +28,8 @@
 # of the round before, end later than this after the start; every leg is also killed at that point + 60 s),
 # GPU_BENCH_WORKLOADS (gpt2,llama), GPU_BENCH_<GPT2|LLAMA>_<BATCH|SEQ|WARMUP|STEPS> (8/1024/10/40 and 4/2048/5/25;
 # STEPS must be a multiple of WARMUP: lrt logs every WARMUP steps), GPU_BENCH_R (16), GPU_BENCH_ALPHA (32),
-# GPU_BENCH_OPTIM (foreach | fused: lrt's adamw_torch_fused must then run on CUDA), GPU_BENCH_PEFT_SYNC (0; 1: PEFT's
+# GPU_BENCH_OPTIM (foreach | fused: lrt's adamw_torch_fused must then run on CUDA), GPU_BENCH_LRT_OVERRIDES (more
+# key=value overrides for lrt's legs, e.g. loss.fused_linear_cross_entropy=true), GPU_BENCH_PEFT_SYNC (0; 1: PEFT's
 # loop reads loss and grad norm every step as lrt's does), GPU_BENCH_SMOKE (0; 1: a CPU smoke test of the whole script
 # with 1-layer models, tiny batches and 2 + 2 steps; the PEFT legs run only where transformers and peft import).
 set -uo pipefail
@@ -72,6 +73,9 @@ for wl in "${WORKLOAD_LIST[@]}"; do
     [[ -n "${YAML[$wl]:-}" ]] || die "unknown workload '$wl' in GPU_BENCH_WORKLOADS (known: gpt2, llama)"
     (( STEPS[$wl] % WARMUP[$wl] == 0 )) || die "$wl: the timed steps (${STEPS[$wl]}) must be a multiple of the warm-up steps (${WARMUP[$wl]}): lrt logs every warm-up-steps steps"
 done
+# GPU_BENCH_LRT_OVERRIDES: more key=value overrides for lrt's legs only, space-separated (e.g.
+# loss.fused_linear_cross_entropy=true: lrt's fused head and loss, which transformers and PEFT have no counterpart of).
+read -r -a LRT_EXTRA <<<"${GPU_BENCH_LRT_OVERRIDES:-}"
 case "$OPTIM" in foreach) LRT_OPTIM=adamw_torch ;; fused) LRT_OPTIM=adamw_torch_fused ;; *) die "GPU_BENCH_OPTIM must be foreach or fused" ;; esac
 PEFT_OK=1
 PY_VERSIONS="$("$PY" -c 'import torch, transformers, peft; print(f"torch {torch.__version__} (CUDA {torch.version.cuda}), transformers {transformers.__version__}, peft {peft.__version__}")' 2>&1 | tail -1)"
@@ -167,7 +171,7 @@ run_leg() {
             "model.hf_config=${HF[$wl]}" "data.path=$BROWN" "data.tokenizer=$TOKENIZER" "data.block_size=${SEQ[$wl]}" \
             "train.per_device_train_batch_size=${BATCH[$wl]}" "train.max_steps=$total" "logging.logging_steps=${WARMUP[$wl]}" \
             "adapter.r=$R" "adapter.lora_alpha=$ALPHA" "adapter.target_modules=[${TARGETS[$wl]}]" "train.optim=$LRT_OPTIM" \
-            "train.device=$DEVICE" train.dtype=bf16 train.tf32=true >>"$LOG" 2>&1
+            "train.device=$DEVICE" train.dtype=bf16 train.tf32=true "${LRT_EXTRA[@]}" >>"$LOG" 2>&1
         rc=$?
         if (( rc == 0 )); then
             "$PY" "$HERE/report.py" lrt-leg "$dir" --workload "$wl" --hf-config "${HF[$wl]}" --batch "${BATCH[$wl]}" --seq "${SEQ[$wl]}" \
@@ -218,6 +222,7 @@ FACTS="$WORK/facts.md"
     echo "- reference: $PY_VERSIONS; lrt: $("${LRT_CMD[@]}" --version 2>/dev/null | head -1) with shim $LRT_TORCHSHIM"
     echo "- both sides: fp32 weights, bf16 autocast, SDPA, TF32 on, no dropout, AdamW ($OPTIM) lr 2e-4 wd 0 with clipping at 1.0 and linear decay; PEFT reads loss/grad norm every step: $([[ "${GPU_BENCH_PEFT_SYNC:-0}" == 1 ]] && echo yes || echo no) (lrt: yes)${PYTORCH_CUDA_ALLOC_CONF:+; PYTORCH_CUDA_ALLOC_CONF=$PYTORCH_CUDA_ALLOC_CONF}"
     echo "- $ROUNDS round(s) planned, legs in alternating order; ${ELAPSED}s in all"
+    if [[ ${#LRT_EXTRA[@]} -gt 0 ]]; then echo "- lrt's legs also set: ${LRT_EXTRA[*]}"; fi
 } >"$FACTS"
 "$PY" "$HERE/report.py" summary --facts "$FACTS" --peak "$PEAK" --json "$OUT/results.json" --md "$OUT/report.md" "${LEGS[@]}"
 # lrt's run folders without their weights (final/ holds the adapter) or plots.

@@ -24,8 +24,9 @@
 # The tests stop before the command's 10-minute limit (LRT_SUITE_DEADLINE seconds after the start, default 570) so
 # that the logs still come back.
 #
-# Usage (repository root): OUT=/some/dir bash tools/gpu/run_suite.sh [--install-fmnist-only]
+# Usage (repository root): OUT=/some/dir bash tools/gpu/run_suite.sh [--install-fmnist-only | --before-tests-only]
 #   --install-fmnist-only  install artifacts/gpu-kit-fmnist/ into /usr/share/datasets/fashion-mnist and stop
+#   --before-tests-only    set up (kit, shim, runtime), run $LRT_GPU_BEFORE_TESTS (a benchmark) and stop: no tests
 # Environment: LRT_GPU_KIT (the archive; default artifacts/gpu-kit/suite.tar.xz), LRT_GPU_SERIAL=1 (one assembly
 # after the other), LRT_SUITE_DEADLINE, XUNIT_ARGS (extra runner arguments, e.g. "-class Ns.Class"),
 # LRT_GPU_BEFORE_TESTS (a command to run first in the same set-up, e.g. the GPU benchmark with LRT=$LRT_DLL).
@@ -35,9 +36,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
 fmnist_only=0
+before_only=0
 for arg in "$@"; do
     case "$arg" in
         --install-fmnist-only) fmnist_only=1 ;;
+        --before-tests-only) before_only=1 ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run_suite: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
     esac
@@ -138,6 +141,10 @@ if [ -n "${LRT_GPU_BEFORE_TESTS:-}" ]; then
     echo "run_suite: before the tests: $LRT_GPU_BEFORE_TESTS"
     (cd "$root" && bash -c "$LRT_GPU_BEFORE_TESTS") || echo "run_suite: the command before the tests failed (exit $?)"
     echo "run_suite: back to the tests ($((SECONDS - start)) s)"
+fi
+if [ "$before_only" -eq 1 ]; then
+    echo "run_suite: --before-tests-only: no tests ($((SECONDS - start)) s)"
+    exit 0
 fi
 
 # --- 5. the three assemblies ---

@@ -26,22 +26,6 @@ public sealed class FusedLossTrainingTests : IDisposable
         return path;
     }
 
-    // Windows of a cycle over 1..12 with some targets ignored (-100), so ignore_index is exercised too.
-    private static TensorDataset Cycle(int rows)
-    {
-        var ids = new long[rows * 8];
-        var targets = new long[rows * 8];
-        for (var r = 0; r < rows; r++)
-        {
-            for (var k = 0; k < 8; k++)
-            {
-                ids[r * 8 + k] = (r + k) % 12 + 1;
-                targets[r * 8 + k] = k == 0 && r % 3 == 0 ? -100 : (r + k + 1) % 12 + 1;
-            }
-        }
-        return new TensorDataset(Tensor.From<long>(ids, [rows, 8]), Tensor.From<long>(targets, [rows, 8]));
-    }
-
     private ExperimentConfig Config(string model, bool fused, IReadOnlyList<string>? targets = null, string device = "cpu", string dtype = "fp32") => new()
     {
         Name = "fused",
@@ -56,7 +40,7 @@ public sealed class FusedLossTrainingTests : IDisposable
 
     private static (IReadOnlyList<double> Losses, TrainResult Result, string Console) Run(ExperimentConfig config)
     {
-        using var train = Cycle(64);
+        using var train = CycleWindows.Make(64, ignoreSome: true);
         var console = new StringWriter();
         var result = new Trainer(config, "name: fused\n", console, new TrainerOptions { TrainData = train, Interactive = false }).Run();
         var losses = File.ReadLines(Path.Combine(result.RunDirectory, "metrics.jsonl"))

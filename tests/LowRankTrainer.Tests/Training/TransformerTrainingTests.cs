@@ -44,22 +44,6 @@ public sealed class TransformerTrainingTests : IDisposable
         return new TensorDataset(Tensor.From<long>(ids, [rows, 8]), Tensor.From<long>(labels, [rows]), ["low", "high"]);
     }
 
-    /// <summary>Windows of the cycle 1, 2, …, 12, 1, 2, …: the next token is always predictable.</summary>
-    private static TensorDataset Cycle(int rows)
-    {
-        var ids = new long[rows * 8];
-        var targets = new long[rows * 8];
-        for (var r = 0; r < rows; r++)
-        {
-            for (var k = 0; k < 8; k++)
-            {
-                ids[r * 8 + k] = (r + k) % 12 + 1;
-                targets[r * 8 + k] = (r + k + 1) % 12 + 1;
-            }
-        }
-        return new TensorDataset(Tensor.From<long>(ids, [rows, 8]), Tensor.From<long>(targets, [rows, 8]));
-    }
-
     private ExperimentConfig Config(string task, AdapterConfig? adapter = null, double learningRate = 3e-3) => new()
     {
         Name = "gpt2-tiny",
@@ -114,8 +98,8 @@ public sealed class TransformerTrainingTests : IDisposable
     [Fact]
     public void CausalLmLossFallsToNearZeroOnAPredictableSequence()
     {
-        using var train = Cycle(256);
-        using var eval = Cycle(64);
+        using var train = CycleWindows.Make(256);
+        using var eval = CycleWindows.Make(64);
         var result = Run(Config("causal_lm", learningRate: 1e-2), train, eval);
         Assert.Equal("success", result.Summary.Status);
         Assert.True(result.Summary.EvalLoss < 0.1, $"eval loss {result.Summary.EvalLoss}");

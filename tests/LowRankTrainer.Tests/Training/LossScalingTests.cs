@@ -126,15 +126,12 @@ public class LossScalingTests
         using var tiny = new TinyRun();
         var config = tiny.Config();
         Func<GradScaler> scaler = () => new GradScaler(initScale: _hugeScale);
-        var straight = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "a") } }, lossScaler: scaler);
-        var stopped = tiny.RunUntil(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "b") } }, 10, lossScaler: scaler);
-        var checkpoint = Path.Combine(stopped.RunDirectory, "checkpoints", TrainingCheckpoint.FolderName(10));
+        var (straight, stopped, resumed, checkpoint) = tiny.StraightStoppedResumed(config, 10, scaler);
         var saved = TrainerState.FromJson(File.ReadAllText(Path.Combine(checkpoint, TrainingCheckpoint.StateFile)));
         Assert.True(saved.OverflowSkippedSteps >= ScalesAboveFloat32, $"{saved.OverflowSkippedSteps} overflows saved at step 10");
         Assert.Equal(stopped.Summary.OverflowSkippedSteps, saved.OverflowSkippedSteps);
         Assert.Equal(stopped.Summary.LossScale, saved.LossScale);
 
-        var resumed = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "c"), ResumeFromCheckpoint = checkpoint } }, lossScaler: scaler);
         AssertOverflowsReported(straight, _hugeScale);
         Assert.Equal(OverflowLines(straight.RunDirectory).Where(l => l.Step > 10), OverflowLines(resumed.RunDirectory));
         Assert.Equal((straight.Summary.LossScale, straight.Summary.OverflowSkippedSteps), (resumed.Summary.LossScale, resumed.Summary.OverflowSkippedSteps));

@@ -42,13 +42,9 @@ public class ResumeEquivalenceTests
             // Branch dropout too, so the RNG state matters for the adapter as well as for the base's dropout.
             config = config with { Adapter = new AdapterConfig { Method = "lora", R = 4, LoraAlpha = 8, LoraDropout = 0.1, TargetModules = ["all-linear"], ModulesToSave = ["layers.3"] } };
         }
-        var straight = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "a") } });
-
-        var stopped = tiny.RunUntil(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "b") } }, 10);
+        var (straight, stopped, resumed, _) = tiny.StraightStoppedResumed(config, 10);
         Assert.True(stopped.Cancelled);
         Assert.Equal(10, stopped.Summary.GlobalStep);
-        var checkpoint = Path.Combine(stopped.RunDirectory, "checkpoints", "step-000010");
-        var resumed = tiny.Run(config with { Train = config.Train with { OutputDir = Path.Combine(tiny.Root, "c"), ResumeFromCheckpoint = checkpoint } });
         Assert.Equal(20, resumed.Summary.GlobalStep);
 
         Assert.Equal(Events(straight.RunDirectory), Events(resumed.RunDirectory));

@@ -74,6 +74,23 @@ internal sealed class TinyRun : IDisposable
         return Run(config, s => { if (s == step) cts.Cancel(); }, train, lossScaler, token: cts.Token);
     }
 
+    /// <summary>
+    /// The resume check's three runs of <paramref name="config"/>: straight through (output folder <c>a</c>), stopped right
+    /// after <paramref name="stopAt"/> (<c>b</c>, which saves a checkpoint there) and resumed from that checkpoint (<c>c</c>).
+    /// </summary>
+    public (TrainResult Straight, TrainResult Stopped, TrainResult Resumed, string Checkpoint) StraightStoppedResumed(
+        ExperimentConfig config, long stopAt, Func<GradScaler>? lossScaler = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ExperimentConfig In(string folder, string? resumeFrom = null) =>
+            config with { Train = config.Train with { OutputDir = Path.Combine(Root, folder), ResumeFromCheckpoint = resumeFrom ?? config.Train.ResumeFromCheckpoint } };
+        var straight = Run(In("a"), lossScaler: lossScaler);
+        var stopped = RunUntil(In("b"), stopAt, lossScaler: lossScaler);
+        var checkpoint = Path.Combine(stopped.RunDirectory, "checkpoints", TrainingCheckpoint.FolderName(stopAt));
+        var resumed = Run(In("c", checkpoint), lossScaler: lossScaler);
+        return (straight, stopped, resumed, checkpoint);
+    }
+
     public static OrderedDictionary<string, Tensor> Weights(string folder) =>
         SafetensorsFile.ReadAll(Path.Combine(folder, TrainingCheckpoint.ModelFile));
 

@@ -111,7 +111,7 @@ public class CudaTrainingTests
         using var tiny = new TinyRun();
         var config = Scenario(tiny, "lora", "cuda", "mem");
         var console = new StringWriter();
-        var result = new Trainer(config, TinyRun.Yaml, console, new TrainerOptions { TrainData = tiny.Train, EvalData = tiny.Eval, Interactive = false }).Run();
+        var result = tiny.Run(config, console: console);
 
         Assert.True(result.Summary.GpuMemPeakAllocMib > 0);
         Assert.True(result.Summary.GpuMemPeakReservedMib >= result.Summary.GpuMemPeakAllocMib);
@@ -197,8 +197,7 @@ public class CudaTrainingTests
         var fp32 = tiny.Run(Scenario(tiny, scenario, "cuda", "fp32"));
         var auto = Scenario(tiny, scenario, "cuda", "auto");
         var console = new StringWriter();
-        var bf16 = new Trainer(auto with { Train = auto.Train with { Dtype = "auto" } }, TinyRun.Yaml, console,
-                               new TrainerOptions { TrainData = tiny.Train, EvalData = tiny.Eval, Interactive = false }).Run();
+        var bf16 = tiny.Run(auto with { Train = auto.Train with { Dtype = "auto" } }, console: console);
         Assert.Contains("precision: bf16 autocast", console.ToString(), StringComparison.Ordinal);
         var (a, b) = (TrainLosses(fp32.RunDirectory), TrainLosses(bf16.RunDirectory));
         Assert.Equal(a.Count, b.Count);
@@ -218,9 +217,8 @@ public class CudaTrainingTests
         var fp32 = tiny.Run(Scenario(tiny, scenario, "cuda", "fp32"));
         var half = Scenario(tiny, scenario, "cuda", "fp16");
         var console = new StringWriter();
-        var fp16 = new Trainer(half with { Train = half.Train with { Dtype = "fp16" }, Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 3 } },
-                               TinyRun.Yaml, console,
-                               new TrainerOptions { TrainData = tiny.Train, EvalData = tiny.Eval, Interactive = false }).Run();
+        var fp16 = tiny.Run(half with { Train = half.Train with { Dtype = "fp16" }, Checkpoint = new CheckpointConfig { SaveStrategy = "steps", SaveSteps = 3 } },
+                            console: console);
         Assert.Contains("precision: fp16 autocast", console.ToString(), StringComparison.Ordinal);
         Assert.Contains("loss scaling", console.ToString(), StringComparison.Ordinal);
         var (a, b) = (TrainLosses(fp32.RunDirectory), TrainLosses(fp16.RunDirectory));

@@ -88,10 +88,7 @@ public abstract class DecoderModel : TransformerModel
     /// <inheritdoc/>
     public sealed override Tensor Forward(Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        using var keyMask = KeyMask(input);
-        using var mask = keyMask is null ? null : AttentionMasks.CausalWithPadding(keyMask);
-        using var hidden = Hidden(input, mask);
+        using var hidden = ForwardHidden(input);
         if (Task == TransformerTask.CausalLm) return CallChild("lm_head", hidden);
         using var last = LastTokenIndex(input);
         using var pooled = GatherRows(hidden, last);
